@@ -1,0 +1,25 @@
+"""Storage-generic operations used by the path driver.
+
+Each storage module (`cd_dense`, `cd_sparse`, `cd_gram`) registers a numba overload of these
+stubs for its own store type, so `cd_path.solve_path` is written once and compiled per storage.
+`state` is the storage's running summary of the fit:
+    dense  : r = y_c - X_c b                       (n_samples,)
+    sparse : r without its centring shift, then the shift s = x_mean . b    (n_samples + 1,)
+    gram   : g = X_c' W r                          (n_features,)
+"""
+
+
+def col_dot(store, state, j):
+    """x_j' W r for the centred column j."""
+
+
+def update(store, state, j, delta):
+    """Account for coef[j] += delta in `state`."""
+
+
+def full_grad(store, state, idx, n_idx, out):
+    """out[j] = x_j' W r for j in idx[:n_idx]."""
+
+
+def resid_stats(store, state, coef):
+    """Return (r' W r, r' W y_c)."""

@@ -1,0 +1,237 @@
+"""Working-set coordinate descent along a sequence of penalty levels, compiled end to end.
+
+For each level lam_k the driver minimizes
+
+    P(b) = 1/2 sum_i w_i (y_c,i - x_c,i' b)^2 + sum_j ( l1_j |b_j| + l2_j / 2 b_j^2 ),
+    lo_j <= b_j <= hi_j,      l1_j = lam_k * l1w_j,  l2_j = lam_k * l2w_j,  sum_i w_i = 1,
+
+warm-started from the previous level. One outer iteration computes the gradient
+v = X_c' W r on every feature not yet screened out, the duality gap at the dual point
+theta = c r (c rescales r into the dual domain), applies the gap-safe sphere test, and picks
+a working set: the non-zero coefficients plus the features whose dual constraints are closest
+to saturation. Coordinate descent then runs on the working set only, until its own gap falls
+below a fraction of the outer one. The loop ends when the full gap is <= tol_abs (certified)
+or the epoch budget is spent. The dual used is
+
+    D(theta) = theta' W y_c - 1/2 theta' W theta - sum_j g_j*(x_j' W theta),
+
+with g_j* the conjugate of the coordinate penalty (see `_prox.conjugate`).
+"""
+
+import numpy as np
+from numba import njit
+
+from penalized._kernels import _ops, cd_dense, cd_gram, cd_sparse  # noqa: F401  (overloads)
+from penalized._kernels._prox import (
+    certainly_zero,
+    conjugate,
+    infeasibility,
+    prox_enet_box,
+    ws_score,
+)
+
+# An inner solve stops at this fraction of the outer gap (never below INNER_FLOOR * tol):
+# each outer iteration costs a pass over every feature, so it should gain a lot.
+INNER_RATIO = 0.01
+INNER_FLOOR = 0.3
+
+
+@njit(cache=True)
+def _gap(store, state, coef, v, idx, n_idx, l1, l2, lo, hi):
+    """Duality gap restricted to idx[:n_idx] (which holds every non-zero coefficient)."""
+    rr, ry = _ops.resid_stats(store, state, coef)
+    pen = 0.0
+    ratio = 1.0
+    for t in range(n_idx):
+        j = idx[t]
+        b = coef[j]
+        pen += l1[j] * abs(b) + 0.5 * l2[j] * b * b
+        ratio = max(ratio, infeasibility(v[j], l1[j], l2[j], lo[j], hi[j]))
+    c = 1.0 / ratio
+    dual = c * ry - 0.5 * c * c * rr
+    for t in range(n_idx):
+        j = idx[t]
+        dual -= conjugate(c * v[j], l1[j], l2[j], lo[j], hi[j])
+    return 0.5 * rr + pen - dual, c
+
+
+@njit(cache=True)
+def _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
+    for t in range(m):
+        j = ws[t]
+        denom = col_sq[j] + l2[j]
+        if denom <= 0.0:
+            continue
+        old = coef[j]
+        z = _ops.col_dot(store, state, j) + col_sq[j] * old
+        new = prox_enet_box(z, l1[j], denom, lo[j], hi[j])
+        if new != old:
+            _ops.update(store, state, j, new - old)
+            coef[j] = new
+
+
+@njit(cache=True)
+def _kth_smallest(a, n, k):
+    """k-th smallest of a[:n] (0-based) by in-place quickselect; a[:n] is reordered."""
+    left = 0
+    right = n - 1
+    while left < right:
+        pivot = a[(left + right) // 2]
+        i = left
+        j = right
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            right = j
+        elif k >= i:
+            left = i
+        else:
+            break
+    return a[k]
+
+
+@njit(cache=True)
+def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, mark, score):
+    """Working set: forced features plus the best-scored others, in feature order.
+
+    mark[j] is 1 for a screened feature and 0 for the others; it is set to 2 while j is
+    chosen and reset to 0 on return.
+    """
+    n_forced = 0
+    n_free = 0
+    for t in range(n_cand):
+        j = cand[t]
+        if mark[j] == 1:
+            continue
+        s = ws_score(c * v[j], l1[j], l2[j], col_norm[j], lo[j], hi[j])
+        if coef[j] != 0.0 or s == -np.inf:
+            mark[j] = 2
+            n_forced += 1
+        elif s < np.inf:
+            score[n_free] = s
+            n_free += 1
+    extra = min(max(ws_min, 2 * n_forced) - n_forced, n_free)
+    if extra > 0:
+        threshold = _kth_smallest(score, n_free, extra - 1)
+        for t in range(n_cand):
+            j = cand[t]
+            if extra > 0 and mark[j] == 0:
+                s = ws_score(c * v[j], l1[j], l2[j], col_norm[j], lo[j], hi[j])
+                if s <= threshold:
+                    mark[j] = 2
+                    extra -= 1
+    m = 0
+    for t in range(n_cand):
+        j = cand[t]
+        if mark[j] == 2:
+            ws[m] = j
+            m += 1
+            mark[j] = 0
+    return m
+
+
+@njit(cache=True)
+def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, screened):
+    radius = np.sqrt(2.0 * max(gap, 0.0))
+    for t in range(n_cand):
+        j = cand[t]
+        if certainly_zero(c * v[j], radius * col_norm[j], l1[j], lo[j], hi[j]):
+            screened[j] = 1
+            if coef[j] != 0.0:
+                _ops.update(store, state, j, -coef[j])
+                coef[j] = 0.0
+
+
+@njit(cache=True)
+def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, tol_abs, max_iter,
+               screening, ws_min, gap_freq, rng_state, screened, cand, ws, score, v_fresh):
+    """Minimize P at one penalty level; returns (gap, epochs). v ends as the full gradient."""
+    p = coef.shape[0]
+    n_iter = 0
+    while True:
+        n_cand = 0
+        for j in range(p):
+            if not screened[j]:
+                cand[n_cand] = j
+                n_cand += 1
+        if not v_fresh:
+            _ops.full_grad(store, state, cand, n_cand, v)
+        v_fresh = False
+        gap, c = _gap(store, state, coef, v, cand, n_cand, l1, l2, lo, hi)
+        if gap <= tol_abs or n_iter >= max_iter:
+            return gap, n_iter
+        if screening:
+            _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, screened)
+        m = _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws,
+                       screened, score)
+        inner_tol = max(INNER_FLOOR * tol_abs, INNER_RATIO * gap)
+        while n_iter < max_iter:
+            _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
+            n_iter += 1
+            if rng_state.shape[0] > 0:
+                _shuffle(ws, m, rng_state)
+            if n_iter % gap_freq == 0 or n_iter == max_iter:
+                _ops.full_grad(store, state, ws, m, v)
+                gap_ws, _ = _gap(store, state, coef, v, ws, m, l1, l2, lo, hi)
+                if gap_ws <= inner_tol:
+                    break
+
+
+@njit(cache=True)
+def _shuffle(a, m, rng_state):
+    """Fisher-Yates on a[:m] with a 64-bit LCG (numba's np.random costs seconds to compile)."""
+    x = rng_state[0]
+    for i in range(m - 1, 0, -1):
+        x = x * 6364136223846793005 + 1442695040888963407
+        j = (x >> 33) % (i + 1)
+        a[i], a[j] = a[j], a[i]
+    rng_state[0] = x
+
+
+@njit(cache=True)
+def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, tol_abs,
+               max_iter, screening, ws_min, gap_freq, rng_state, coefs_out, gaps_out, iters_out,
+               work, iwork):
+    """Solve at every lambdas[k] in order, warm-starting each from the last.
+
+    coef (n_features,) float64 and `state` (see `_ops`) are updated in place and must agree on
+    entry. Writes coefs_out[k], gaps_out[k] (gap reached) and iters_out[k] (epochs).
+    Scratch: work (4, n_features) float64, iwork (3, n_features) int64. Features are visited
+    in index order, or shuffled each epoch when rng_state (1,) int64 is non-empty.
+    """
+    p = coef.shape[0]
+    l1 = work[0]
+    l2 = work[1]
+    v = work[2]
+    score = work[3]
+    screened = iwork[0]
+    cand = iwork[1]
+    ws = iwork[2]
+    for j in range(p):
+        screened[j] = 0
+    for k in range(lambdas.shape[0]):
+        # v is the gradient at the current coef, except on features screened at the last level.
+        n_stale = 0
+        for j in range(p):
+            if screened[j]:
+                cand[n_stale] = j
+                n_stale += 1
+            screened[j] = 0
+            l1[j] = lambdas[k] * l1w[j]
+            l2[j] = lambdas[k] * l2w[j]
+        if k > 0 and n_stale > 0:
+            _ops.full_grad(store, state, cand, n_stale, v)
+        gap, n_iter = _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm,
+                                 tol_abs, max_iter, screening, ws_min, gap_freq, rng_state,
+                                 screened, cand, ws, score, k > 0)
+        for j in range(p):
+            coefs_out[k, j] = coef[j]
+        gaps_out[k] = gap
+        iters_out[k] = n_iter

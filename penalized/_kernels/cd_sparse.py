@@ -1,0 +1,94 @@
+"""Coordinate-descent storage operations on a CSC X (data, indices, indptr), never densified.
+
+Centring is implicit: the stored vector holds y_c - X b and its last entry the shift
+s = x_mean . b, so the centred residual is r_i = state[i] + s. Because sum(w * r) = 0 and
+sum_i w_i x_ij = x_mean_j (weights sum to one), the centred gradient is
+x_j' W state + s * x_mean_j.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+from penalized._kernels import _ops
+from penalized._kernels.cd_dense import FAST
+
+
+class SparseStore(NamedTuple):
+    """CSC arrays (data float32/float64, indices/indptr int32/int64); x_mean, w, y float64."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    x_mean: np.ndarray
+    w: np.ndarray
+    y: np.ndarray
+
+
+def _is_sparse(store):
+    return isinstance(store, types.BaseNamedTuple) and store.instance_class is SparseStore
+
+
+@njit(cache=True, fastmath=FAST)
+def _col_dot(data, indices, indptr, x_mean, w, state, j):
+    s = 0.0
+    for k in range(indptr[j], indptr[j + 1]):
+        i = indices[k]
+        s += data[k] * (w[i] * state[i])
+    return s + state[state.shape[0] - 1] * x_mean[j]
+
+
+@overload(_ops.col_dot)
+def _ol_col_dot(store, state, j):
+    if _is_sparse(store):
+        return lambda store, state, j: _col_dot(
+            store.data, store.indices, store.indptr, store.x_mean, store.w, state, j
+        )
+
+
+@overload(_ops.update, jit_options={"fastmath": FAST})
+def _update(store, state, j, delta):
+    if _is_sparse(store):
+
+        def impl(store, state, j, delta):
+            data, indices, indptr = store.data, store.indices, store.indptr
+            for k in range(indptr[j], indptr[j + 1]):
+                state[indices[k]] -= delta * data[k]
+            state[state.shape[0] - 1] += delta * store.x_mean[j]
+
+        return impl
+
+
+@overload(_ops.full_grad)
+def _full_grad(store, state, idx, n_idx, out):
+    if _is_sparse(store):
+
+        def impl(store, state, idx, n_idx, out):
+            for t in range(n_idx):
+                j = idx[t]
+                out[j] = _col_dot(
+                    store.data, store.indices, store.indptr, store.x_mean, store.w, state, j
+                )
+
+        return impl
+
+
+@overload(_ops.resid_stats, jit_options={"fastmath": FAST})
+def _resid_stats(store, state, coef):
+    if _is_sparse(store):
+
+        def impl(store, state, coef):
+            w, y = store.w, store.y
+            n = y.shape[0]
+            shift = state[n]
+            rr = 0.0
+            ry = 0.0
+            for i in range(n):
+                r = state[i] + shift
+                rr += w[i] * r * r
+                ry += w[i] * r * y[i]
+            return rr, ry
+
+        return impl

@@ -1,0 +1,141 @@
+"""How X is stored and read: dense column-major, sparse CSC, or a precomputed Gram matrix.
+
+Every design works with the *weighted, centred* matrix X_c = X - 1 x_mean' (x_mean = X' w
+when fitting an intercept, else 0) without ever forming it: centring happens inside the
+products and inside the kernels. Weights w sum to one.
+"""
+
+from typing import Protocol
+
+import numpy as np
+import scipy.sparse as sp
+
+from penalized._kernels.cd_dense import DenseStore
+from penalized._kernels.cd_gram import GramStore
+from penalized._kernels.cd_sparse import SparseStore
+
+_BLOCK = 2048  # rows or columns per block when a temporary would otherwise be as big as X
+
+
+class Design(Protocol):
+    """What the solvers ask of X."""
+
+    n_samples: int
+    n_features: int
+    dtype: np.dtype
+    x_mean: np.ndarray
+    col_sq: np.ndarray
+
+    def matvec(self, coef: np.ndarray) -> np.ndarray:
+        """X @ coef (uncentred)."""
+
+    def rmatvec(self, v: np.ndarray) -> np.ndarray:
+        """X_c' (w * v)."""
+
+    def store(self, y_c: np.ndarray):
+        """The kernel's storage tuple for the centred target y_c."""
+
+    def state(self, store, y_c: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """The kernel's running state at coef (see `_kernels._ops`)."""
+
+
+def _weighted_mean(X, weights: np.ndarray, fit_intercept: bool) -> np.ndarray:
+    if not fit_intercept:
+        return np.zeros(X.shape[1])
+    return np.asarray(X.T @ weights, dtype=np.float64).ravel()
+
+
+class DenseDesign:
+    """A dense X, read column by column by the kernel (needs Fortran order, no copy made here)."""
+
+    def __init__(self, X: np.ndarray, weights: np.ndarray, fit_intercept: bool):
+        self.X = X
+        self.weights = weights
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        self.x_mean = _weighted_mean(X, weights, fit_intercept)
+        self.col_sq = np.empty(self.n_features)
+        for start in range(0, self.n_features, _BLOCK):
+            block = slice(start, start + _BLOCK)
+            centred = X[:, block] - self.x_mean[block]
+            self.col_sq[block] = weights @ (centred * centred)
+
+    def matvec(self, coef):
+        return self.X @ coef
+
+    def rmatvec(self, v):
+        wv = self.weights * v
+        return np.asarray(self.X.T @ wv, dtype=np.float64) - self.x_mean * wv.sum()
+
+    def store(self, y_c):
+        return DenseStore(self.X, self.x_mean, self.weights, y_c, np.empty(self.n_samples))
+
+    def state(self, store, y_c, coef):
+        return y_c - (self.matvec(coef) - self.x_mean @ coef)
+
+    def gram(self) -> np.ndarray:
+        """X_c' W X_c, accumulated over row blocks so the temporary stays small."""
+        Q = np.zeros((self.n_features, self.n_features))
+        root_w = np.sqrt(self.weights)
+        for start in range(0, self.n_samples, _BLOCK):
+            rows = slice(start, start + _BLOCK)
+            B = (self.X[rows] - self.x_mean) * root_w[rows, None]
+            Q += B.T @ B
+        return Q
+
+
+class SparseDesign:
+    """A CSC X, never densified; centring is implicit."""
+
+    def __init__(self, X: sp.csc_matrix, weights: np.ndarray, fit_intercept: bool):
+        self.X = X
+        self.weights = weights
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        self.x_mean = _weighted_mean(X, weights, fit_intercept)
+        sq = np.asarray(X.multiply(X).T @ weights, dtype=np.float64).ravel()
+        self.col_sq = np.maximum(sq - self.x_mean**2, 0.0)
+
+    def matvec(self, coef):
+        return np.asarray(self.X @ coef).ravel()
+
+    def rmatvec(self, v):
+        wv = self.weights * v
+        return np.asarray(self.X.T @ wv, dtype=np.float64).ravel() - self.x_mean * wv.sum()
+
+    def store(self, y_c):
+        X = self.X
+        return SparseStore(X.data, X.indices, X.indptr, self.x_mean, self.weights, y_c)
+
+    def state(self, store, y_c, coef):
+        return np.concatenate([y_c - self.matvec(coef), [self.x_mean @ coef]])
+
+    def gram(self) -> np.ndarray:
+        wX = sp.diags(self.weights) @ self.X
+        Q = np.asarray((self.X.T @ wX).toarray(), dtype=np.float64)
+        return Q - np.outer(self.x_mean, self.x_mean)
+
+
+class GramDesign:
+    """X_c' W X_c computed once (or given); the kernel never touches X again."""
+
+    def __init__(self, base: DenseDesign | SparseDesign, gram: np.ndarray | None = None):
+        self.base = base
+        self.n_samples, self.n_features = base.n_samples, base.n_features
+        self.dtype = base.dtype
+        self.x_mean = base.x_mean
+        self.Q = np.asfortranarray(base.gram() if gram is None else gram, dtype=np.float64)
+        self.col_sq = np.diag(self.Q).copy()
+
+    def matvec(self, coef):
+        return self.base.matvec(coef)
+
+    def rmatvec(self, v):
+        return self.base.rmatvec(v)
+
+    def store(self, y_c):
+        yy = np.array([self.base.weights @ (y_c * y_c)])
+        return GramStore(self.Q, self.rmatvec(y_c), yy)
+
+    def state(self, store, y_c, coef):
+        return store.q - self.Q @ coef

@@ -1,0 +1,120 @@
+"""Certified coordinate descent for the weighted elastic net, at one or many penalty levels.
+
+For each alpha the solver minimizes (see `Problem`)
+
+    1/2 sum_i w_i (y_i - b0 - x_i'b)^2 + alpha * sum_j pf_j s_j (l1_ratio |b_j|
+                                                                + (1 - l1_ratio)/2 s_j b_j^2)
+    subject to lower_j <= b_j <= upper_j,       sum_i w_i = 1,
+
+with the intercept b0 eliminated by centring, and stops when the duality gap is at most
+tol * sum_i w_i (y_i - ybar)^2 -- scikit-learn's meaning of `tol`. The loops over penalty
+levels, working sets and epochs all run compiled (`_kernels.cd_path`).
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from penalized._kernels.cd_path import solve_path
+from penalized._problem import Problem
+from penalized.design import GramDesign
+from penalized.results import FitResult
+
+WS_MIN = 10  # smallest working set beyond the forced features
+GAP_FREQ = 5  # epochs between working-set gap checks (the Gram kernel checks every epoch)
+
+
+def penalty_weights(problem: Problem, l1_ratio: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature L1 and L2 multipliers of alpha, standardization included."""
+    pf, s = problem.penalty_factor, problem.feature_scale
+    return l1_ratio * pf * s, (1.0 - l1_ratio) * pf * s * s
+
+
+def solve_sequence(
+    problem: Problem,
+    alphas: np.ndarray,
+    l1_ratio: float,
+    *,
+    target: int = 0,
+    tol: float = 1e-4,
+    max_iter: int = 1000,
+    coef_init: np.ndarray | None = None,
+    random_seed: int | None = None,
+    warn: bool = True,
+) -> list[FitResult]:
+    """Solve at each alpha in the given order, each warm-started from the previous one.
+
+    Parameters
+    ----------
+    problem : Problem
+    alphas : ndarray of shape (n_alphas,)
+        Penalty levels, >= 0 (decreasing order makes the warm starts effective).
+    l1_ratio : float in [0, 1]
+    target : int
+        Which column of problem.y to fit.
+    tol, max_iter : float, int
+        Gap tolerance (relative to the weighted variance of y) and epoch budget per alpha.
+    coef_init : ndarray of shape (n_features,), optional
+        Starting coefficients (original scale); clipped into the bounds.
+    random_seed : int, optional
+        Visit coordinates in a fresh random order each epoch (scikit-learn's
+        selection="random"); cyclic order when None.
+    warn : bool
+        Raise a ConvergenceWarning for each alpha whose gap stays above the tolerance.
+    """
+    design = problem.design
+    y = problem.target(target)
+    y_mean = problem.y_mean(y)
+    y_c = np.ascontiguousarray(y - y_mean, dtype=np.float64)
+    l1w, l2w = penalty_weights(problem, l1_ratio)
+    lo, hi = problem.lower_bounds, problem.upper_bounds
+    col_sq = design.col_sq
+
+    coef = np.zeros(problem.n_features)
+    if coef_init is not None:
+        coef[:] = np.clip(np.asarray(coef_init, dtype=np.float64).ravel(), lo, hi)
+        coef[(col_sq == 0.0) & (l2w == 0.0)] = 0.0  # such columns are zero once centred
+    store = design.store(y_c)
+    state = design.state(store, y_c, coef)
+
+    alphas = np.ascontiguousarray(alphas, dtype=np.float64)
+    n_alphas, p = alphas.shape[0], problem.n_features
+    coefs = np.empty((n_alphas, p))
+    gaps = np.empty(n_alphas)
+    n_iters = np.empty(n_alphas, dtype=np.int64)
+    tol_abs = tol * float(problem.weights @ (y_c * y_c))
+    # The gap-safe sphere needs a dual point that is exactly feasible, which a rescaling
+    # cannot give for features that are neither penalized nor bounded.
+    free = (l1w == 0.0) & (l2w == 0.0) & np.isinf(lo) & np.isinf(hi)
+    screening = not free.any()
+    is_gram = isinstance(design, GramDesign)
+    rng_state = (
+        np.zeros(0, dtype=np.int64)
+        if random_seed is None
+        else np.array([random_seed + 1], dtype=np.int64)
+    )
+    solve_path(
+        store, state, coef, alphas, l1w, l2w, lo, hi, col_sq, np.sqrt(col_sq), tol_abs,
+        int(max_iter), screening, p if is_gram else WS_MIN, 1 if is_gram else GAP_FREQ,
+        rng_state, coefs, gaps, n_iters, np.empty((4, p)), np.empty((3, p), dtype=np.int64),
+    )
+    results = []
+    for k in range(n_alphas):
+        intercept = y_mean - float(design.x_mean @ coefs[k]) if problem.fit_intercept else 0.0
+        result = FitResult(coefs[k], intercept, int(n_iters[k]), float(gaps[k]), tol_abs)
+        if warn and not result.converged:
+            warnings.warn(
+                f"Objective did not converge at alpha={alphas[k]:.6g}. You might want to "
+                f"increase the number of iterations (max_iter={max_iter}). "
+                f"Duality gap: {result.gap:.3e}, tolerance: {tol_abs:.3e}",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        results.append(result)
+    return results
+
+
+def solve(problem: Problem, alpha: float, l1_ratio: float, **kwargs) -> FitResult:
+    """Solve at one alpha; keyword arguments as in `solve_sequence`."""
+    return solve_sequence(problem, np.array([alpha]), l1_ratio, **kwargs)[0]

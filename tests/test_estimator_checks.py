@@ -1,0 +1,19 @@
+"""scikit-learn's common estimator checks on every public estimator."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from penalized import ElasticNet, Lasso, Ridge
+
+# Exactly the exclusions scikit-learn's own classes of the same names carry
+# (sklearn/utils/_test_common/instance_generator.py): closed-form Ridge has no iterations.
+EXPECTED_FAILURES = {
+    "Ridge": {"check_non_transformer_estimators_n_iter": "n_iter_ is None for closed forms."},
+}
+
+
+@parametrize_with_checks(
+    [Lasso(), ElasticNet(), Ridge()],
+    expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}),
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
