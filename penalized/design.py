@@ -45,6 +45,10 @@ def _weighted_mean(X, weights: np.ndarray, fit_intercept: bool) -> np.ndarray:
     return np.asarray(X.T @ weights, dtype=np.float64).ravel()
 
 
+def _uniform(weights: np.ndarray) -> bool:
+    return bool((weights == weights[0]).all())
+
+
 class DenseDesign:
     """A dense X, read column by column by the kernel (needs Fortran order, no copy made here)."""
 
@@ -68,7 +72,8 @@ class DenseDesign:
         return np.asarray(self.X.T @ wv, dtype=np.float64) - self.x_mean * wv.sum()
 
     def store(self, y_c):
-        return DenseStore(self.X, self.x_mean, self.weights, y_c, np.empty(self.n_samples))
+        return DenseStore(self.X, self.x_mean, self.weights, y_c, np.empty(self.n_samples),
+                          _uniform(self.weights))
 
     def state(self, store, y_c, coef):
         return y_c - (self.matvec(coef) - self.x_mean @ coef)

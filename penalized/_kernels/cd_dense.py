@@ -23,6 +23,7 @@ class DenseStore(NamedTuple):
     w: np.ndarray
     y: np.ndarray
     wr: np.ndarray  # scratch (n_samples,)
+    uniform: bool  # all weights equal to 1 / n_samples: skip the multiplications by w
 
 
 def _is_dense(store):
@@ -36,6 +37,10 @@ def _col_dot(store, state, j):
         def impl(store, state, j):
             X, w = store.X, store.w
             s = 0.0
+            if store.uniform:
+                for i in range(X.shape[0]):
+                    s += X[i, j] * state[i]
+                return s * w[0]
             for i in range(X.shape[0]):
                 s += X[i, j] * (w[i] * state[i])
             return s
