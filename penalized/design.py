@@ -39,37 +39,39 @@ class Design(Protocol):
         """The kernel's running state at coef (see `_kernels._ops`)."""
 
 
-def _weighted_mean(X, weights: np.ndarray, fit_intercept: bool) -> np.ndarray:
-    if not fit_intercept:
-        return np.zeros(X.shape[1])
-    return np.asarray(X.T @ weights, dtype=np.float64).ravel()
+class _DataDesign:
+    """What the dense and sparse designs share: X itself, its weights and weighted means."""
+
+    def __init__(self, X, weights: np.ndarray, fit_intercept: bool):
+        self.X = X
+        self.weights = weights
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        self.x_mean = (np.asarray(X.T @ weights, dtype=np.float64).ravel() if fit_intercept
+                       else np.zeros(self.n_features))
+
+    def matvec(self, coef):
+        return np.asarray(self.X @ coef).ravel()
+
+    def rmatvec(self, v):
+        wv = self.weights * v
+        return np.asarray(self.X.T @ wv, dtype=np.float64).ravel() - self.x_mean * wv.sum()
 
 
 def _uniform(weights: np.ndarray) -> bool:
     return bool((weights == weights[0]).all())
 
 
-class DenseDesign:
+class DenseDesign(_DataDesign):
     """A dense X, read column by column by the kernel (needs Fortran order, no copy made here)."""
 
     def __init__(self, X: np.ndarray, weights: np.ndarray, fit_intercept: bool):
-        self.X = X
-        self.weights = weights
-        self.n_samples, self.n_features = X.shape
-        self.dtype = X.dtype
-        self.x_mean = _weighted_mean(X, weights, fit_intercept)
+        super().__init__(X, weights, fit_intercept)
         self.col_sq = np.empty(self.n_features)
         for start in range(0, self.n_features, _BLOCK):
             block = slice(start, start + _BLOCK)
             centred = X[:, block] - self.x_mean[block]
             self.col_sq[block] = weights @ (centred * centred)
-
-    def matvec(self, coef):
-        return self.X @ coef
-
-    def rmatvec(self, v):
-        wv = self.weights * v
-        return np.asarray(self.X.T @ wv, dtype=np.float64) - self.x_mean * wv.sum()
 
     def store(self, y_c):
         return DenseStore(self.X, self.x_mean, self.weights, y_c, np.empty(self.n_samples),
@@ -89,24 +91,13 @@ class DenseDesign:
         return Q
 
 
-class SparseDesign:
+class SparseDesign(_DataDesign):
     """A CSC X, never densified; centring is implicit."""
 
     def __init__(self, X: sp.csc_matrix, weights: np.ndarray, fit_intercept: bool):
-        self.X = X
-        self.weights = weights
-        self.n_samples, self.n_features = X.shape
-        self.dtype = X.dtype
-        self.x_mean = _weighted_mean(X, weights, fit_intercept)
+        super().__init__(X, weights, fit_intercept)
         sq = np.asarray(X.multiply(X).T @ weights, dtype=np.float64).ravel()
         self.col_sq = np.maximum(sq - self.x_mean**2, 0.0)
-
-    def matvec(self, coef):
-        return np.asarray(self.X @ coef).ravel()
-
-    def rmatvec(self, v):
-        wv = self.weights * v
-        return np.asarray(self.X.T @ wv, dtype=np.float64).ravel() - self.x_mean * wv.sum()
 
     def store(self, y_c):
         X = self.X
