@@ -32,7 +32,7 @@ def test_storages_agree(rng, dtype, l1_ratio):
     fits = {name: solve(p, 0.02, l1_ratio, tol=1e-14, max_iter=100_000)
             for name, p in _problems(X, y, **kw).items()}
     ref = fits["dense"]
-    assert (ref.coef_ if hasattr(ref, "coef_") else ref.coef).any()
+    assert ref.coef.any()
     for name, fit in fits.items():
         assert fit.converged, name
         assert_allclose(fit.coef, ref.coef, rtol=1e-6, atol=1e-7, err_msg=name)
