@@ -58,8 +58,9 @@ class _DataDesign:
         return np.asarray(self.X.T @ wv, dtype=np.float64).ravel() - self.x_mean * wv.sum()
 
 
-def _uniform(weights: np.ndarray) -> bool:
-    return bool((weights == weights[0]).all())
+def _kernel_weights(weights: np.ndarray) -> np.ndarray:
+    """The weights as the kernels take them: one entry when all are equal (saves a load)."""
+    return weights[:1] if (weights == weights[0]).all() else weights
 
 
 class DenseDesign(_DataDesign):
@@ -74,8 +75,8 @@ class DenseDesign(_DataDesign):
             self.col_sq[block] = weights @ (centred * centred)
 
     def store(self, y_c):
-        return DenseStore(self.X, self.x_mean, self.weights, y_c, np.empty(self.n_samples),
-                          _uniform(self.weights))
+        return DenseStore(self.X, self.x_mean, _kernel_weights(self.weights), y_c,
+                          np.empty(self.n_samples))
 
     def state(self, store, y_c, coef):
         return y_c - (self.matvec(coef) - self.x_mean @ coef)
@@ -101,7 +102,8 @@ class SparseDesign(_DataDesign):
 
     def store(self, y_c):
         X = self.X
-        return SparseStore(X.data, X.indices, X.indptr, self.x_mean, self.weights, y_c)
+        return SparseStore(X.data, X.indices, X.indptr, self.x_mean,
+                           _kernel_weights(self.weights), y_c)
 
     def state(self, store, y_c, coef):
         return np.concatenate([y_c - self.matvec(coef), [self.x_mean @ coef]])

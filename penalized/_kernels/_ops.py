@@ -9,8 +9,12 @@ stubs for its own store type, so `cd_path.solve_path` is written once and compil
 """
 
 
-def col_dot(store, state, j):
-    """x_j' W r for the centred column j."""
+def epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
+    """One coordinate-descent pass over ws[:m], updating coef and state in place.
+
+    Each storage writes this loop itself: a per-coordinate call that passes the store's
+    arrays would pay numba's reference counting on every coordinate.
+    """
 
 
 def update(store, state, j, delta):

@@ -11,6 +11,7 @@ from numba import types
 from numba.extending import overload
 
 from penalized._kernels import _ops
+from penalized._kernels._prox import prox_enet_box
 
 FAST = {"reassoc", "contract", "nsz", "arcp"}
 
@@ -20,30 +21,44 @@ class DenseStore(NamedTuple):
 
     X: np.ndarray
     x_mean: np.ndarray
-    w: np.ndarray
+    w: np.ndarray  # (n_samples,), or (1,) holding 1 / n_samples when all weights are equal
     y: np.ndarray
     wr: np.ndarray  # scratch (n_samples,)
-    uniform: bool  # all weights equal to 1 / n_samples: skip the multiplications by w
 
 
 def _is_dense(store):
     return isinstance(store, types.BaseNamedTuple) and store.instance_class is DenseStore
 
 
-@overload(_ops.col_dot, jit_options={"fastmath": FAST})
-def _col_dot(store, state, j):
+@overload(_ops.epoch, jit_options={"fastmath": FAST})
+def _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
     if _is_dense(store):
 
-        def impl(store, state, j):
-            X, w = store.X, store.w
-            s = 0.0
-            if store.uniform:
-                for i in range(X.shape[0]):
-                    s += X[i, j] * state[i]
-                return s * w[0]
-            for i in range(X.shape[0]):
-                s += X[i, j] * (w[i] * state[i])
-            return s
+        def impl(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
+            X, w, x_mean = store.X, store.w, store.x_mean
+            n = X.shape[0]
+            uniform = w.shape[0] == 1
+            for t in range(m):
+                j = ws[t]
+                denom = col_sq[j] + l2[j]
+                if denom <= 0.0:
+                    continue
+                s = 0.0
+                if uniform:
+                    for i in range(n):
+                        s += X[i, j] * state[i]
+                    s *= w[0]
+                else:
+                    for i in range(n):
+                        s += X[i, j] * (w[i] * state[i])
+                old = coef[j]
+                new = prox_enet_box(s + col_sq[j] * old, l1[j], denom, lo[j], hi[j])
+                if new != old:
+                    delta = new - old
+                    shift = delta * x_mean[j]
+                    for i in range(n):
+                        state[i] += shift - delta * X[i, j]
+                    coef[j] = new
 
         return impl
 
@@ -68,7 +83,7 @@ def _full_grad(store, state, idx, n_idx, out):
         def impl(store, state, idx, n_idx, out):
             X, w, wr = store.X, store.w, store.wr
             for i in range(X.shape[0]):
-                wr[i] = w[i] * state[i]
+                wr[i] = (w[0] if w.shape[0] == 1 else w[i]) * state[i]
             for t in range(n_idx):
                 j = idx[t]
                 s = 0.0
@@ -87,6 +102,11 @@ def _resid_stats(store, state, coef):
             w, y = store.w, store.y
             rr = 0.0
             ry = 0.0
+            if w.shape[0] == 1:
+                for i in range(y.shape[0]):
+                    rr += state[i] * state[i]
+                    ry += state[i] * y[i]
+                return rr * w[0], ry * w[0]
             for i in range(y.shape[0]):
                 wr = w[i] * state[i]
                 rr += wr * state[i]

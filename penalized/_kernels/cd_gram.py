@@ -12,6 +12,7 @@ from numba import types
 from numba.extending import overload
 
 from penalized._kernels import _ops
+from penalized._kernels._prox import prox_enet_box
 from penalized._kernels.cd_dense import FAST
 
 
@@ -27,10 +28,27 @@ def _is_gram(store):
     return isinstance(store, types.BaseNamedTuple) and store.instance_class is GramStore
 
 
-@overload(_ops.col_dot)
-def _col_dot(store, state, j):
+@overload(_ops.epoch, jit_options={"fastmath": FAST})
+def _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
     if _is_gram(store):
-        return lambda store, state, j: state[j]
+
+        def impl(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
+            Q = store.Q
+            p = Q.shape[0]
+            for t in range(m):
+                j = ws[t]
+                denom = col_sq[j] + l2[j]
+                if denom <= 0.0:
+                    continue
+                old = coef[j]
+                new = prox_enet_box(state[j] + col_sq[j] * old, l1[j], denom, lo[j], hi[j])
+                if new != old:
+                    delta = new - old
+                    for i in range(p):
+                        state[i] -= delta * Q[i, j]
+                    coef[j] = new
+
+        return impl
 
 
 @overload(_ops.update, jit_options={"fastmath": FAST})

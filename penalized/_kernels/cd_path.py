@@ -22,13 +22,7 @@ import numpy as np
 from numba import njit
 
 from penalized._kernels import _ops, cd_dense, cd_gram, cd_sparse  # noqa: F401  (overloads)
-from penalized._kernels._prox import (
-    certainly_zero,
-    conjugate,
-    infeasibility,
-    prox_enet_box,
-    ws_score,
-)
+from penalized._kernels._prox import certainly_zero, conjugate, infeasibility, ws_score
 
 # An inner solve stops at this fraction of the outer gap (never below INNER_FLOOR * tol):
 # each outer iteration costs a pass over every feature, so it should gain a lot.
@@ -53,21 +47,6 @@ def _gap(store, state, coef, v, idx, n_idx, l1, l2, lo, hi):
         j = idx[t]
         dual -= conjugate(c * v[j], l1[j], l2[j], lo[j], hi[j])
     return 0.5 * rr + pen - dual, c
-
-
-@njit(cache=True)
-def _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
-    for t in range(m):
-        j = ws[t]
-        denom = col_sq[j] + l2[j]
-        if denom <= 0.0:
-            continue
-        old = coef[j]
-        z = _ops.col_dot(store, state, j) + col_sq[j] * old
-        new = prox_enet_box(z, l1[j], denom, lo[j], hi[j])
-        if new != old:
-            _ops.update(store, state, j, new - old)
-            coef[j] = new
 
 
 @njit(cache=True)
@@ -111,13 +90,18 @@ def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, m
         if mark[j] == 1:
             continue
         s = ws_score(c * v[j], l1[j], l2[j], col_norm[j], lo[j], hi[j])
-        if coef[j] != 0.0 or s == -np.inf:
+        # Non-zeros, unpenalized features and every current KKT violator (score < 0 before
+        # the dual rescaling) always enter: growing the set by doubling from a few features
+        # costs many outer passes when the solution has thousands of non-zeros.
+        if coef[j] != 0.0 or s == -np.inf or (
+            c < 1.0 and ws_score(v[j], l1[j], l2[j], col_norm[j], lo[j], hi[j]) < 0.0
+        ):
             mark[j] = 2
             n_forced += 1
         elif s < np.inf:
             score[n_free] = s
             n_free += 1
-    extra = min(max(ws_min, 2 * n_forced) - n_forced, n_free)
+    extra = min(max(ws_min, n_forced // 4), n_free)
     if extra > 0:
         threshold = _kth_smallest(score, n_free, extra - 1)
         for t in range(n_cand):
@@ -173,7 +157,7 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, tol_abs,
                        screened, score)
         inner_tol = max(INNER_FLOOR * tol_abs, INNER_RATIO * gap)
         while n_iter < max_iter:
-            _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
+            _ops.epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
             n_iter += 1
             if rng_state.shape[0] > 0:
                 _shuffle(ws, m, rng_state)

@@ -13,6 +13,7 @@ from numba import njit, types
 from numba.extending import overload
 
 from penalized._kernels import _ops
+from penalized._kernels._prox import prox_enet_box
 from penalized._kernels.cd_dense import FAST
 
 
@@ -23,7 +24,7 @@ class SparseStore(NamedTuple):
     indices: np.ndarray
     indptr: np.ndarray
     x_mean: np.ndarray
-    w: np.ndarray
+    w: np.ndarray  # (n_samples,), or (1,) holding 1 / n_samples when all weights are equal
     y: np.ndarray
 
 
@@ -31,21 +32,44 @@ def _is_sparse(store):
     return isinstance(store, types.BaseNamedTuple) and store.instance_class is SparseStore
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def _col_dot(data, indices, indptr, x_mean, w, state, j):
     s = 0.0
-    for k in range(indptr[j], indptr[j + 1]):
-        i = indices[k]
-        s += data[k] * (w[i] * state[i])
+    if w.shape[0] == 1:
+        for k in range(indptr[j], indptr[j + 1]):
+            s += data[k] * state[indices[k]]
+        s *= w[0]
+    else:
+        for k in range(indptr[j], indptr[j + 1]):
+            i = indices[k]
+            s += data[k] * (w[i] * state[i])
     return s + state[state.shape[0] - 1] * x_mean[j]
 
 
-@overload(_ops.col_dot)
-def _ol_col_dot(store, state, j):
+@overload(_ops.epoch, jit_options={"fastmath": FAST})
+def _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
     if _is_sparse(store):
-        return lambda store, state, j: _col_dot(
-            store.data, store.indices, store.indptr, store.x_mean, store.w, state, j
-        )
+
+        def impl(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
+            data, indices, indptr = store.data, store.indices, store.indptr
+            x_mean, w = store.x_mean, store.w
+            last = state.shape[0] - 1
+            for t in range(m):
+                j = ws[t]
+                denom = col_sq[j] + l2[j]
+                if denom <= 0.0:
+                    continue
+                old = coef[j]
+                z = _col_dot(data, indices, indptr, x_mean, w, state, j) + col_sq[j] * old
+                new = prox_enet_box(z, l1[j], denom, lo[j], hi[j])
+                if new != old:
+                    delta = new - old
+                    for k in range(indptr[j], indptr[j + 1]):
+                        state[indices[k]] -= delta * data[k]
+                    state[last] += delta * x_mean[j]
+                    coef[j] = new
+
+        return impl
 
 
 @overload(_ops.update, jit_options={"fastmath": FAST})
@@ -53,8 +77,8 @@ def _update(store, state, j, delta):
     if _is_sparse(store):
 
         def impl(store, state, j, delta):
-            data, indices, indptr = store.data, store.indices, store.indptr
-            for k in range(indptr[j], indptr[j + 1]):
+            data, indices = store.data, store.indices
+            for k in range(store.indptr[j], store.indptr[j + 1]):
                 state[indices[k]] -= delta * data[k]
             state[state.shape[0] - 1] += delta * store.x_mean[j]
 
@@ -67,10 +91,8 @@ def _full_grad(store, state, idx, n_idx, out):
 
         def impl(store, state, idx, n_idx, out):
             for t in range(n_idx):
-                j = idx[t]
-                out[j] = _col_dot(
-                    store.data, store.indices, store.indptr, store.x_mean, store.w, state, j
-                )
+                out[idx[t]] = _col_dot(store.data, store.indices, store.indptr,
+                                       store.x_mean, store.w, state, idx[t])
 
         return impl
 
@@ -85,6 +107,12 @@ def _resid_stats(store, state, coef):
             shift = state[n]
             rr = 0.0
             ry = 0.0
+            if w.shape[0] == 1:
+                for i in range(n):
+                    r = state[i] + shift
+                    rr += r * r
+                    ry += r * y[i]
+                return rr * w[0], ry * w[0]
             for i in range(n):
                 r = state[i] + shift
                 rr += w[i] * r * r
