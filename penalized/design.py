@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from penalized._kernels.cd_dense import DenseStore
+from penalized._kernels.cd_dense import DenseStore, centred_col_sq
 from penalized._kernels.cd_gram import GramStore
 from penalized._kernels.cd_sparse import SparseStore
 
@@ -69,10 +69,13 @@ class DenseDesign(_DataDesign):
     def __init__(self, X: np.ndarray, weights: np.ndarray, fit_intercept: bool):
         super().__init__(X, weights, fit_intercept)
         self.col_sq = np.empty(self.n_features)
-        for start in range(0, self.n_features, _BLOCK):
-            block = slice(start, start + _BLOCK)
-            centred = X[:, block] - self.x_mean[block]
-            self.col_sq[block] = weights @ (centred * centred)
+        if X.flags.f_contiguous:
+            centred_col_sq(X, _kernel_weights(weights), self.x_mean, self.col_sq)
+        else:  # the Gram path reads X in any order: work by blocks of columns
+            for start in range(0, self.n_features, _BLOCK):
+                block = slice(start, start + _BLOCK)
+                centred = X[:, block] - self.x_mean[block]
+                self.col_sq[block] = weights @ (centred * centred)
 
     def store(self, y_c):
         return DenseStore(self.X, self.x_mean, _kernel_weights(self.weights), y_c,

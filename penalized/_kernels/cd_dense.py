@@ -7,7 +7,7 @@ gradient of a centred column is x_j' W r and X itself is never modified or copie
 from typing import NamedTuple
 
 import numpy as np
-from numba import types
+from numba import njit, types
 from numba.extending import overload
 
 from penalized._kernels import _ops
@@ -24,6 +24,19 @@ class DenseStore(NamedTuple):
     w: np.ndarray  # (n_samples,), or (1,) holding 1 / n_samples when all weights are equal
     y: np.ndarray
     wr: np.ndarray  # scratch (n_samples,)
+
+
+@njit(cache=True, fastmath=FAST)
+def centred_col_sq(X, w, x_mean, out):
+    """out[j] = sum_i w_i (X[i, j] - x_mean[j])^2 in one pass per column, no temporary."""
+    uniform = w.shape[0] == 1
+    for j in range(X.shape[1]):
+        s = 0.0
+        m = x_mean[j]
+        for i in range(X.shape[0]):
+            d = X[i, j] - m
+            s += d * d if uniform else w[i] * d * d
+        out[j] = s * w[0] if uniform else s
 
 
 def _is_dense(store):

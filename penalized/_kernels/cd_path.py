@@ -30,7 +30,7 @@ INNER_RATIO = 0.01
 INNER_FLOOR = 0.3
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _gap(store, state, coef, v, idx, n_idx, l1, l2, lo, hi):
     """Duality gap restricted to idx[:n_idx] (which holds every non-zero coefficient)."""
     rr, ry = _ops.resid_stats(store, state, coef)
@@ -49,7 +49,7 @@ def _gap(store, state, coef, v, idx, n_idx, l1, l2, lo, hi):
     return 0.5 * rr + pen - dual, c
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _kth_smallest(a, n, k):
     """k-th smallest of a[:n] (0-based) by in-place quickselect; a[:n] is reordered."""
     left = 0
@@ -76,7 +76,7 @@ def _kth_smallest(a, n, k):
     return a[k]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, mark, score):
     """Working set: forced features plus the best-scored others, in feature order.
 
@@ -121,7 +121,7 @@ def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, m
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, screened):
     radius = np.sqrt(2.0 * max(gap, 0.0))
     for t in range(n_cand):
@@ -133,7 +133,7 @@ def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, s
                 coef[j] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, tol_abs, max_iter,
                screening, ws_min, gap_freq, rng_state, screened, cand, ws, score, v_fresh):
     """Minimize P at one penalty level; returns (gap, epochs). v ends as the full gradient."""
@@ -168,7 +168,7 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, tol_abs,
                     break
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _shuffle(a, m, rng_state):
     """Fisher-Yates on a[:m] with a 64-bit LCG (numba's np.random costs seconds to compile)."""
     x = rng_state[0]

@@ -32,10 +32,10 @@ class ElasticNet(PenalizedRegressor):
     l1_ratio : float in [0, 1], default=0.5
         1 is the lasso, 0 is ridge (with this objective's scaling).
     fit_intercept : bool, default=True
-    precompute : bool, "auto" or array of shape (n_features, n_features), default="auto"
-        Use the Gram matrix X_c' W X_c. "auto" does so for dense X with n_samples >
-        2 * n_features (results are the same; scikit-learn's default is False). An array
-        must equal X_c' W X_c (centred when fit_intercept, weights summing to one).
+    precompute : bool, "auto" or array of shape (n_features, n_features), default=False
+        Use the Gram matrix X_c' W X_c (worth its O(n_samples n_features^2) cost when many
+        epochs will reuse it). "auto" does so for dense X with n_samples > 2 * n_features.
+        An array must equal X_c' W X_c (centred when fit_intercept, weights summing to one).
     max_iter : int, default=1000
         Coordinate-descent epochs per fit.
     copy_X : bool, default=True
@@ -77,7 +77,7 @@ class ElasticNet(PenalizedRegressor):
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     }
 
-    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute="auto",
+    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute=False,
                  max_iter=1000, copy_X=True, tol=1e-4, warm_start=False, positive=False,
                  random_state=None, selection="cyclic", standardize=False,
                  penalty_factor=None, lower_bounds=None, upper_bounds=None):
@@ -153,7 +153,7 @@ class Lasso(ElasticNet):
 
     _parameter_constraints = dict(CD_CONSTRAINTS)
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute="auto", copy_X=True,
+    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True,
                  max_iter=1000, tol=1e-4, warm_start=False, positive=False, random_state=None,
                  selection="cyclic", standardize=False, penalty_factor=None,
                  lower_bounds=None, upper_bounds=None):
