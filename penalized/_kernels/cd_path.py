@@ -90,18 +90,13 @@ def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, m
         if mark[j] == 1:
             continue
         s = ws_score(c * v[j], l1[j], l2[j], col_norm[j], lo[j], hi[j])
-        # Non-zeros, unpenalized features and every current KKT violator (score < 0 before
-        # the dual rescaling) always enter: growing the set by doubling from a few features
-        # costs many outer passes when the solution has thousands of non-zeros.
-        if coef[j] != 0.0 or s == -np.inf or (
-            c < 1.0 and ws_score(v[j], l1[j], l2[j], col_norm[j], lo[j], hi[j]) < 0.0
-        ):
+        if coef[j] != 0.0 or s == -np.inf:
             mark[j] = 2
             n_forced += 1
         elif s < np.inf:
             score[n_free] = s
             n_free += 1
-    extra = min(max(ws_min, n_forced // 4), n_free)
+    extra = min(max(ws_min, 2 * n_forced) - n_forced, n_free)
     if extra > 0:
         threshold = _kth_smallest(score, n_free, extra - 1)
         for t in range(n_cand):
