@@ -39,6 +39,14 @@ def centred_col_sq(X, w, x_mean, out):
         out[j] = s * w[0] if uniform else s
 
 
+@njit(cache=True, fastmath=FAST, inline="always")
+def _axpy(X, x_mean, state, j, delta):
+    """state <- state - delta * (x_j - x_mean_j)."""
+    shift = delta * x_mean[j]
+    for i in range(X.shape[0]):
+        state[i] += shift - delta * X[i, j]
+
+
 def _is_dense(store):
     return isinstance(store, types.BaseNamedTuple) and store.instance_class is DenseStore
 
@@ -67,10 +75,7 @@ def _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
                 old = coef[j]
                 new = prox_enet_box(s + col_sq[j] * old, l1[j], denom, lo[j], hi[j])
                 if new != old:
-                    delta = new - old
-                    shift = delta * x_mean[j]
-                    for i in range(n):
-                        state[i] += shift - delta * X[i, j]
+                    _axpy(X, x_mean, state, j, new - old)
                     coef[j] = new
 
         return impl
@@ -81,10 +86,7 @@ def _update(store, state, j, delta):
     if _is_dense(store):
 
         def impl(store, state, j, delta):
-            X = store.X
-            shift = delta * store.x_mean[j]
-            for i in range(X.shape[0]):
-                state[i] += shift - delta * X[i, j]
+            _axpy(store.X, store.x_mean, state, j, delta)
 
         return impl
 

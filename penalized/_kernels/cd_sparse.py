@@ -46,6 +46,14 @@ def _col_dot(data, indices, indptr, x_mean, w, state, j):
     return s + state[state.shape[0] - 1] * x_mean[j]
 
 
+@njit(cache=True, fastmath=FAST, inline="always")
+def _axpy(data, indices, indptr, x_mean, state, j, delta):
+    """state <- state - delta * (x_j - x_mean_j), the shift kept in state's last entry."""
+    for k in range(indptr[j], indptr[j + 1]):
+        state[indices[k]] -= delta * data[k]
+    state[state.shape[0] - 1] += delta * x_mean[j]
+
+
 @overload(_ops.epoch, jit_options={"fastmath": FAST})
 def _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
     if _is_sparse(store):
@@ -53,7 +61,6 @@ def _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
         def impl(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
             data, indices, indptr = store.data, store.indices, store.indptr
             x_mean, w = store.x_mean, store.w
-            last = state.shape[0] - 1
             for t in range(m):
                 j = ws[t]
                 denom = col_sq[j] + l2[j]
@@ -63,10 +70,7 @@ def _epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi):
                 z = _col_dot(data, indices, indptr, x_mean, w, state, j) + col_sq[j] * old
                 new = prox_enet_box(z, l1[j], denom, lo[j], hi[j])
                 if new != old:
-                    delta = new - old
-                    for k in range(indptr[j], indptr[j + 1]):
-                        state[indices[k]] -= delta * data[k]
-                    state[last] += delta * x_mean[j]
+                    _axpy(data, indices, indptr, x_mean, state, j, new - old)
                     coef[j] = new
 
         return impl
@@ -77,10 +81,7 @@ def _update(store, state, j, delta):
     if _is_sparse(store):
 
         def impl(store, state, j, delta):
-            data, indices = store.data, store.indices
-            for k in range(store.indptr[j], store.indptr[j + 1]):
-                state[indices[k]] -= delta * data[k]
-            state[state.shape[0] - 1] += delta * store.x_mean[j]
+            _axpy(store.data, store.indices, store.indptr, store.x_mean, state, j, delta)
 
         return impl
 
