@@ -16,13 +16,13 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from penalized._kernels.cd_path import solve_path
+from penalized._kernels.cd_path import ANDERSON_K, solve_path
 from penalized._problem import Problem
 from penalized.design import GramDesign
 from penalized.results import FitResult
 
 WS_MIN = 10  # smallest working set beyond the forced features
-GAP_FREQ = 5  # epochs between working-set gap checks (the Gram kernel checks every epoch)
+GAP_FREQ = ANDERSON_K + 1  # epochs between working-set gap checks (Gram: every epoch)
 
 
 def penalty_weights(problem: Problem, l1_ratio: float) -> tuple[np.ndarray, np.ndarray]:
@@ -97,7 +97,8 @@ def solve_sequence(
     solve_path(
         store, state, coef, alphas, l1w, l2w, lo, hi, col_sq, np.sqrt(col_sq), tol_abs,
         int(max_iter), screening, p if is_gram else WS_MIN, 1 if is_gram else GAP_FREQ,
-        rng_state, coefs, gaps, n_iters, np.empty((4, p)), np.empty((3, p), dtype=np.int64),
+        rng_state, coefs, gaps, n_iters, np.empty((5 + ANDERSON_K, p)),
+        np.empty((3, p), dtype=np.int64),
     )
     results = []
     for k in range(n_alphas):
