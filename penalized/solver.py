@@ -12,11 +12,13 @@ levels, working sets and epochs all run compiled (`_kernels.cd_path`).
 """
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from penalized._kernels.cd_path import ANDERSON_K, solve_path
+from penalized._kernels.cd_path import ANDERSON_K, FreeProjection, solve_path
 from penalized._problem import Problem
 from penalized.design import GramDesign
 from penalized.results import FitResult
@@ -31,7 +33,50 @@ def penalty_weights(problem: Problem, l1_ratio: float) -> tuple[np.ndarray, np.n
     return l1_ratio * pf * s, (1.0 - l1_ratio) * pf * s * s
 
 
-def solve_sequence(
+@dataclass(frozen=True)
+class SequenceResult:
+    """Solutions along a sequence of alphas, as arrays (coefficients on the original scale).
+
+    rss[k] is sum_i w_i (y_i - b0 - x_i'b)^2 at the k-th solution (weights summing to one),
+    null_rss the same for the intercept-only model (b = 0).
+    """
+
+    coefs: np.ndarray  # (n_alphas, n_features)
+    intercepts: np.ndarray  # (n_alphas,)
+    gaps: np.ndarray
+    n_iter: np.ndarray
+    rss: np.ndarray
+    null_rss: float
+    tol: float
+
+    def fit_result(self, k: int) -> FitResult:
+        return FitResult(self.coefs[k], float(self.intercepts[k]), int(self.n_iter[k]),
+                         float(self.gaps[k]), self.tol)
+
+
+def free_projection(design, store, y_c: np.ndarray, free: np.ndarray) -> FreeProjection:
+    """The kernel's data for projecting the dual point off the unpenalized, unbounded
+    features (see `FreeProjection`): one pass over X per such feature (none for Gram)."""
+    p, f = design.n_features, free.shape[0]
+    QF = np.zeros((p, f))
+    qF = np.zeros(f)
+    if f:
+        if isinstance(design, GramDesign):
+            QF[:] = design.Q[:, free]
+            qF[:] = store.q[free]
+        else:
+            X, w = design.X, design.weights
+            for k, j in enumerate(free):
+                col = X[:, j].toarray().ravel() if sp.issparse(X) else np.asarray(X[:, j])
+                col = col - design.x_mean[j]
+                QF[:, k] = design.rmatvec(col)
+                qF[k] = (w * col) @ y_c
+    Ginv = np.linalg.pinv(QF[free]) if f else np.zeros((0, 0))
+    return FreeProjection(free.astype(np.int64), np.ascontiguousarray(Ginv), QF, qF,
+                          np.zeros(f))
+
+
+def solve_arrays(
     problem: Problem,
     alphas: np.ndarray,
     l1_ratio: float,
@@ -42,7 +87,7 @@ def solve_sequence(
     coef_init: np.ndarray | None = None,
     random_seed: int | None = None,
     warn: bool = True,
-) -> list[FitResult]:
+) -> SequenceResult:
     """Solve at each alpha in the given order, each warm-started from the previous one.
 
     Parameters
@@ -81,13 +126,15 @@ def solve_sequence(
     alphas = np.ascontiguousarray(alphas, dtype=np.float64)
     n_alphas, p = alphas.shape[0], problem.n_features
     coefs = np.empty((n_alphas, p))
-    gaps = np.empty(n_alphas)
+    gaps = np.empty((n_alphas, 2))
     n_iters = np.empty(n_alphas, dtype=np.int64)
-    tol_abs = tol * float(problem.weights @ (y_c * y_c))
-    # The gap-safe sphere needs a dual point that is exactly feasible, which a rescaling
-    # cannot give for features that are neither penalized nor bounded.
+    null_rss = float(problem.weights @ (y_c * y_c))
+    tol_abs = tol * null_rss
     free = (l1w == 0.0) & (l2w == 0.0) & np.isinf(lo) & np.isinf(hi)
+    # Screening stays off with such features (its sphere test would need the projected
+    # gradient on every feature); the gap itself is exact through the projection.
     screening = not free.any()
+    projection = free_projection(design, store, y_c, np.flatnonzero(free & (col_sq > 0)))
     is_gram = isinstance(design, GramDesign)
     rng_state = (
         np.zeros(0, dtype=np.int64)
@@ -95,25 +142,33 @@ def solve_sequence(
         else np.array([random_seed + 1], dtype=np.int64)
     )
     solve_path(
-        store, state, coef, alphas, l1w, l2w, lo, hi, col_sq, np.sqrt(col_sq), tol_abs,
+        store, state, coef, alphas, l1w, l2w, lo, hi, col_sq, np.sqrt(col_sq), projection,
+        tol_abs,
         int(max_iter), screening, p if is_gram else WS_MIN, 1 if is_gram else GAP_FREQ,
         rng_state, coefs, gaps, n_iters, np.empty((5 + ANDERSON_K, p)),
         np.empty((3, p), dtype=np.int64),
     )
-    results = []
-    for k in range(n_alphas):
-        intercept = y_mean - float(design.x_mean @ coefs[k]) if problem.fit_intercept else 0.0
-        result = FitResult(coefs[k], intercept, int(n_iters[k]), float(gaps[k]), tol_abs)
-        if warn and not result.converged:
+    intercepts = (y_mean - coefs @ design.x_mean if problem.fit_intercept
+                  else np.zeros(n_alphas))
+    result = SequenceResult(coefs, intercepts, gaps[:, 0].copy(), n_iters,
+                            np.maximum(gaps[:, 1], 0.0), null_rss, tol_abs)
+    if warn:
+        for k in np.flatnonzero(result.gaps > tol_abs):
             warnings.warn(
                 f"Objective did not converge at alpha={alphas[k]:.6g}. You might want to "
                 f"increase the number of iterations (max_iter={max_iter}). "
-                f"Duality gap: {result.gap:.3e}, tolerance: {tol_abs:.3e}",
+                f"Duality gap: {result.gaps[k]:.3e}, tolerance: {tol_abs:.3e}",
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        results.append(result)
-    return results
+    return result
+
+
+def solve_sequence(problem: Problem, alphas: np.ndarray, l1_ratio: float,
+                   **kwargs) -> list[FitResult]:
+    """`solve_arrays` as one FitResult per alpha; keyword arguments as there."""
+    result = solve_arrays(problem, alphas, l1_ratio, **kwargs)
+    return [result.fit_result(k) for k in range(len(result.gaps))]
 
 
 def solve(problem: Problem, alpha: float, l1_ratio: float, **kwargs) -> FitResult:

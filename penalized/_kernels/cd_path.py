@@ -18,6 +18,8 @@ or the epoch budget is spent. The dual used is
 with g_j* the conjugate of the coordinate penalty (see `_prox.conjugate`).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -36,27 +38,68 @@ ANDERSON_K = 5
 ANDERSON_GAP = 10  # epochs between the samples extrapolated from
 
 
+class FreeProjection(NamedTuple):
+    """What the dual point needs about the features with no penalty and no bound (set F).
+
+    Their dual constraints are equalities, x_j' W theta = 0, which no rescaling of the
+    residual satisfies; projecting r off the span of X_F does: theta = r - X_F delta with
+    delta = G^+ X_F' W r, G = X_F' W X_F. Everything the gap needs follows from v = X' W r:
+        theta' W theta = r' W r - v_F . delta,   theta' W y = r' W y - q_F . delta,
+        x_j' W theta = v_j - QF[j] . delta.
+    idx: (f,) int64; Ginv: (f, f); QF: (n_features, f) = X' W X_F; qF: (f,) = X_F' W y;
+    delta: (f,) scratch. f = 0 when every feature is penalized or bounded.
+    """
+
+    idx: np.ndarray
+    Ginv: np.ndarray
+    QF: np.ndarray
+    qF: np.ndarray
+    delta: np.ndarray
+
+
 @njit(cache=True, inline="always")
-def _primal_dual(store, state, coef, v, idx, n_idx, l1, l2, lo, hi):
+def _projected(v, j, free):
+    """x_j' W theta at the projected dual point (v_j when there is nothing to project)."""
+    u = v[j]
+    for k in range(free.idx.shape[0]):
+        u -= free.QF[j, k] * free.delta[k]
+    return u
+
+
+@njit(cache=True, inline="always")
+def _primal_dual(store, state, coef, v, idx, n_idx, l1, l2, lo, hi, free):
     """(P, D, c) restricted to idx[:n_idx], which holds every non-zero coefficient.
 
-    v must be the gradient at `state`; the dual point is theta = c r with c <= 1 the largest
-    factor that puts every conjugate in idx within its domain.
+    v must be the gradient at `state` on idx (which includes the free features). The dual
+    point is theta = c r_F, r_F the residual projected off the free features (see
+    `FreeProjection`; r itself when there are none), with c <= 1 the largest factor that
+    puts every conjugate in idx within its domain.
     """
-    rr, ry = _ops.resid_stats(store, state, coef)
+    rr_primal, ry = _ops.resid_stats(store, state, coef)
+    rr = rr_primal
+    f = free.idx.shape[0]
+    for a in range(f):
+        s = 0.0
+        for k in range(f):
+            s += free.Ginv[a, k] * v[free.idx[k]]
+        free.delta[a] = s
+    for a in range(f):
+        rr -= v[free.idx[a]] * free.delta[a]
+        ry -= free.qF[a] * free.delta[a]
+    rr = max(rr, 0.0)
     pen = 0.0
     ratio = 1.0
     for t in range(n_idx):
         j = idx[t]
         b = coef[j]
         pen += l1[j] * abs(b) + 0.5 * l2[j] * b * b
-        ratio = max(ratio, infeasibility(v[j], l1[j], l2[j], lo[j], hi[j]))
+        ratio = max(ratio, infeasibility(_projected(v, j, free), l1[j], l2[j], lo[j], hi[j]))
     c = 1.0 / ratio
     dual = c * ry - 0.5 * c * c * rr
     for t in range(n_idx):
         j = idx[t]
-        dual -= conjugate(c * v[j], l1[j], l2[j], lo[j], hi[j])
-    return 0.5 * rr + pen, dual, c
+        dual -= conjugate(c * _projected(v, j, free), l1[j], l2[j], lo[j], hi[j])
+    return 0.5 * rr_primal + pen, dual, c
 
 
 @njit(cache=True, inline="always")
@@ -194,7 +237,7 @@ def _anderson_weights(hist, ws, m, out):
 
 
 @njit(cache=True, inline="always")
-def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, weights):
+def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, free, weights):
     """Gap on ws[:m] from the better of the current and the extrapolated points.
 
     hist[k, j] holds coef[j] after the k-th of the last K + 1 epochs (indexed by feature, so
@@ -205,7 +248,7 @@ def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, weight
     Rows 0 and 1 of hist are scratch afterwards. Leaves v the gradient at the kept point.
     """
     _ops.full_grad(store, state, ws, m, v)
-    primal, dual, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi)
+    primal, dual, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi, free)
     if not _anderson_weights(hist, ws, m, weights):
         return primal - dual
     K = hist.shape[0] - 1
@@ -221,7 +264,7 @@ def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, weight
         hist[2, j] = v[j]
     _move(store, state, coef, ws, m, hist[0])
     _ops.full_grad(store, state, ws, m, v)
-    primal_x, dual_x, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi)
+    primal_x, dual_x, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi, free)
     if not (inside and primal_x < primal):
         _move(store, state, coef, ws, m, hist[1])
         for t in range(m):
@@ -242,9 +285,9 @@ def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, s
 
 
 @njit(cache=True, inline="always")
-def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, tol_abs, max_iter,
-               screening, ws_min, gap_freq, rng_state, screened, cand, ws, score, hist, weights,
-               v_fresh):
+def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, tol_abs,
+               max_iter, screening, ws_min, gap_freq, rng_state, screened, cand, ws, score, hist,
+               weights, v_fresh):
     """Minimize P at one penalty level; returns (gap, epochs). v ends as the full gradient."""
     p = coef.shape[0]
     n_iter = 0
@@ -257,7 +300,8 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, tol_abs,
         if not v_fresh:
             _ops.full_grad(store, state, cand, n_cand, v)
         v_fresh = False
-        primal, dual, c = _primal_dual(store, state, coef, v, cand, n_cand, l1, l2, lo, hi)
+        primal, dual, c = _primal_dual(store, state, coef, v, cand, n_cand, l1, l2, lo, hi,
+                                        free)
         gap = primal - dual
         if gap <= tol_abs or n_iter >= max_iter:
             return gap, n_iter
@@ -279,10 +323,10 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, tol_abs,
                     hist[slot, ws[t]] = coef[ws[t]]
             if n_inner % ANDERSON_GAP == 0 and slot == ANDERSON_K:
                 gap_ws = _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi,
-                                           weights)
+                                           free, weights)
             elif n_inner % gap_freq == 0:
                 _ops.full_grad(store, state, ws, m, v)
-                primal, dual, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi)
+                primal, dual, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi, free)
                 gap_ws = primal - dual
             else:
                 continue
@@ -301,14 +345,15 @@ def _shuffle(a, m, rng_state):
     rng_state[0] = x
 
 
-@njit(cache=True)
-def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, tol_abs,
+@njit(cache=True, nogil=True)
+def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, free, tol_abs,
                max_iter, screening, ws_min, gap_freq, rng_state, coefs_out, gaps_out, iters_out,
                work, iwork):
     """Solve at every lambdas[k] in order, warm-starting each from the last.
 
     coef (n_features,) float64 and `state` (see `_ops`) are updated in place and must agree on
-    entry. Writes coefs_out[k], gaps_out[k] (gap reached) and iters_out[k] (epochs).
+    entry. Writes coefs_out[k], gaps_out[k, 0] (gap reached), gaps_out[k, 1] (r'Wr at the
+    solution) and iters_out[k] (epochs).
     Scratch: work (5 + ANDERSON_K, n_features) float64, iwork (3, n_features) int64.
     Features are visited in index order, or shuffled each epoch when rng_state (1,) int64 is
     non-empty.
@@ -337,10 +382,11 @@ def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, 
             l2[j] = lambdas[k] * l2w[j]
         if k > 0 and n_stale > 0:
             _ops.full_grad(store, state, cand, n_stale, v)
-        gap, n_iter = _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm,
+        gap, n_iter = _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free,
                                  tol_abs, max_iter, screening, ws_min, gap_freq, rng_state,
                                  screened, cand, ws, score, hist, weights, k > 0)
         for j in range(p):
             coefs_out[k, j] = coef[j]
-        gaps_out[k] = gap
+        gaps_out[k, 0] = gap
+        gaps_out[k, 1] = _ops.resid_stats(store, state, coef)[0]
         iters_out[k] = n_iter
