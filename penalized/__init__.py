@@ -5,7 +5,24 @@ same names, with glmnet's standardize, penalty factors and bounds on top.
 """
 
 from penalized._version import __version__
-from penalized.estimators import ElasticNet, Lasso, Ridge
-from penalized.results import FitResult
+from penalized.estimators import ElasticNet, ElasticNetCV, Lasso, LassoCV, Ridge, RidgeCV
+from penalized.path import enet_path, lasso_path, path
+from penalized.results import CVResult, FitResult, Path
+from penalized.selection import cv_path
 
-__all__ = ["ElasticNet", "FitResult", "Lasso", "Ridge", "__version__"]
+__all__ = [
+    "CVResult",
+    "ElasticNet",
+    "ElasticNetCV",
+    "FitResult",
+    "Lasso",
+    "LassoCV",
+    "Path",
+    "Ridge",
+    "RidgeCV",
+    "__version__",
+    "cv_path",
+    "enet_path",
+    "lasso_path",
+    "path",
+]

@@ -10,6 +10,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_X_y as sk_check_X_y
 
 from penalized._problem import Problem
 from penalized.design import DenseDesign, GramDesign, SparseDesign
@@ -72,6 +73,10 @@ _NAMED = {
         or (isinstance(v, Integral) and not isinstance(v, bool))
         or isinstance(v, np.random.RandomState | np.random.Generator),
         "None, an int or a numpy random state",
+    ),
+    "cv-object": (
+        lambda v: hasattr(v, "split") or (hasattr(v, "__iter__") and not isinstance(v, str)),
+        "a cross-validation splitter or an iterable of (train, test) splits",
     ),
     None: (lambda v: v is None, "None"),
 }
@@ -181,6 +186,11 @@ def check_X_y(estimator, X, y, *, check_input: bool = True):
                 "scipy sparse matrix."
             )
         estimator.n_features_in_ = X.shape[1]
+    return _canonical(X, y)
+
+
+def _canonical(X, y):
+    """CSC without duplicates for sparse X, float64 y of matching length."""
     if sp.issparse(X):
         X = sp.csc_matrix(X)
         if not X.has_canonical_format:
@@ -255,3 +265,31 @@ def build_problem(X, y, *, sample_weight=None, fit_intercept=True, standardize=F
     return Problem(design=design, y=y, weights=weights, penalty_factor=pf,
                    lower_bounds=lower, upper_bounds=upper, feature_scale=scale,
                    fit_intercept=bool(fit_intercept), sum_weights=float(raw.sum()))
+
+
+def check_arrays(X, y, *, multi_output: bool = False):
+    """Validated (X, y) for the functional API (no estimator): as `check_X_y`."""
+    X, y = sk_check_X_y(X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
+                        multi_output=multi_output, y_numeric=True, ensure_all_finite=True)
+    return _canonical(X, y)
+
+
+def check_alphas(alphas) -> np.ndarray:
+    """User alphas as a decreasing float64 array: finite, > 0, at least one."""
+    a = np.asarray(alphas)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"alphas must be numeric, got dtype {a.dtype}.")
+    a = np.atleast_1d(a.astype(np.float64))
+    if a.ndim != 1 or a.shape[0] == 0:
+        raise ValueError(f"alphas must be a non-empty 1-D array, got shape {a.shape}.")
+    if not np.isfinite(a).all() or (a <= 0).any():
+        raise ValueError("alphas must be finite and > 0.")
+    return np.sort(a)[::-1].copy()
+
+
+def check_number(value, name: str, interval: Interval):
+    """A scalar parameter of a function, checked like an estimator parameter."""
+    if not interval.is_satisfied_by(value):
+        raise InvalidParameterError(f"The '{name}' parameter must be {interval}. "
+                                    f"Got {value!r} instead.")
+    return value

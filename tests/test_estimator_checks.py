@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from penalized import ElasticNet, Lasso, Ridge
+from penalized import ElasticNet, ElasticNetCV, Lasso, LassoCV, Ridge, RidgeCV
 
 # Exactly the exclusions scikit-learn's own classes of the same names carry
 # (sklearn/utils/_test_common/instance_generator.py): closed-form Ridge has no iterations.
@@ -12,7 +12,7 @@ EXPECTED_FAILURES = {
 
 
 @parametrize_with_checks(
-    [Lasso(), ElasticNet(), Ridge()],
+    [Lasso(), ElasticNet(), Ridge(), RidgeCV(), LassoCV(), ElasticNetCV()],
     expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}),
 )
 def test_sklearn_compatible_estimator(estimator, check):

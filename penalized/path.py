@@ -1,0 +1,319 @@
+"""Regularization paths: the alpha grid (alpha_max exact) and the warm-started sweep.
+
+The path solves, for each alpha of a decreasing grid (sum_i w_i = 1),
+
+    min_{b0, b}  1/2 sum_i w_i (y_i - b0 - x_i'b)^2
+                 + alpha * sum_j pf_j s_j (l1_ratio |b_j| + (1 - l1_ratio)/2 s_j b_j^2)
+    subject to   lower_j <= b_j <= upper_j,
+
+each solution warm-started from the previous one, with gap-safe screening and a working set
+whose KKT conditions are checked on every feature at every alpha (the duality gap over all
+features is the stopping rule). The whole sweep runs in one compiled call.
+"""
+
+import dataclasses
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+
+from penalized._problem import Problem
+from penalized._validation import (
+    Interval,
+    build_problem,
+    check_alphas,
+    check_arrays,
+    check_number,
+)
+from penalized.design import GramDesign
+from penalized.results import Path
+from penalized.solver import penalty_weights, solve, solve_arrays
+
+# glmnet's convention for ridge (l1_ratio = 0), whose alpha_max is infinite: the grid starts
+# where it would for l1_ratio = 0.001.
+RIDGE_GRID_L1_RATIO = 1e-3
+FAMILIES = ("gaussian",)
+
+
+def null_coef(problem: Problem, target: int = 0, tol: float = 1e-12) -> np.ndarray:
+    """Coefficients of the model in which every penalized feature is zero.
+
+    Zeros when every feature is penalized; otherwise the features with penalty_factor 0
+    are fitted (within their bounds), as glmnet does before computing lambda_max.
+    """
+    free = problem.penalty_factor == 0.0
+    if not free.any():
+        return np.zeros(problem.n_features)
+    pinned = dataclasses.replace(
+        problem,
+        lower_bounds=np.where(free, problem.lower_bounds, 0.0),
+        upper_bounds=np.where(free, problem.upper_bounds, 0.0),
+    )
+    return solve(pinned, 1.0, 1.0, target=target, tol=tol, max_iter=100_000, warn=False).coef
+
+
+def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
+    """The smallest alpha at which every penalized coefficient is zero.
+
+    At b = 0 (apart from unpenalized features, fitted first) with residual r, coefficient j
+    stays at zero exactly when its gradient g_j = x_j,c' W r satisfies g_j <= alpha l1_j
+    (if b_j may be positive) and -g_j <= alpha l1_j (if b_j may be negative), with
+    l1_j = l1_ratio pf_j s_j. The ridge part has zero gradient at zero. For l1_ratio = 0
+    the grid follows glmnet and uses l1_ratio = 0.001. With unpenalized features the value
+    carries a relative margin of 1e-9 (their fit is iterative).
+    """
+    l1w, _ = penalty_weights(problem, max(l1_ratio, RIDGE_GRID_L1_RATIO))
+    design = problem.design
+    y = problem.target(target)
+    y_c = y - problem.y_mean(y)
+    coef = null_coef(problem, target)
+    resid = y_c - (design.matvec(coef) - design.x_mean @ coef) if coef.any() else y_c
+    grad = design.rmatvec(resid)
+    up = np.where(problem.upper_bounds > 0, np.maximum(grad, 0.0), 0.0)
+    down = np.where(problem.lower_bounds < 0, np.maximum(-grad, 0.0), 0.0)
+    penalized = l1w > 0
+    if not penalized.any():
+        return 0.0
+    top = float(np.max(np.maximum(up, down)[penalized] / l1w[penalized]))
+    # The unpenalized features are fitted iteratively (to ~1e-12): a relative margin far
+    # above that keeps the path's own refit from leaving rounding-level non-zeros at the top.
+    return top * (1.0 + 1e-9) if coef.any() else top
+
+
+def alpha_grid(problem: Problem, l1_ratio: float, n_alphas: int = 100,
+               eps: float | None = None, target: int = 0) -> np.ndarray:
+    """n_alphas values log-spaced from alpha_max down to eps * alpha_max.
+
+    eps defaults to 1e-4 when n_samples > n_features, else 1e-2 (glmnet's lambda.min.ratio).
+    When alpha_max is 0 (y is constant, or explained by the unpenalized features) every
+    penalized coefficient is zero at every alpha; the grid then runs from 1 to eps with a
+    warning.
+    """
+    if eps is None:
+        eps = 1e-4 if problem.design.n_samples > problem.n_features else 1e-2
+    top = alpha_max(problem, l1_ratio, target)
+    if not top > 0:
+        warnings.warn(
+            "alpha_max is 0: y is constant (or fully explained by the unpenalized features), "
+            "so every penalized coefficient is 0 at every alpha. Returning the all-zero path "
+            "on the nominal grid 1 .. eps.",
+            UserWarning,
+            stacklevel=3,
+        )
+        top = 1.0
+    if n_alphas == 1:
+        return np.array([top])
+    return top * np.geomspace(1.0, eps, n_alphas)
+
+
+def compute_path(problem: Problem, l1_ratio: float, alphas: np.ndarray, *, tol: float = 1e-7,
+                 max_iter: int = 100_000, relax: bool = False, target: int = 0,
+                 coef_init: np.ndarray | None = None, random_seed: int | None = None,
+                 warn: bool = True, feature_names=None) -> Path:
+    """Solve along the decreasing `alphas` with warm starts and return the Path."""
+    result = solve_arrays(problem, alphas, l1_ratio, target=target, tol=tol,
+                          max_iter=max_iter, coef_init=coef_init, random_seed=random_seed,
+                          warn=warn)
+    null = result.null_rss
+    dev_ratio = 1.0 - result.rss / null if null > 0 else np.zeros(len(alphas))
+    relaxed_coefs = relaxed_intercepts = None
+    if relax:
+        relaxed_coefs, relaxed_intercepts = relaxed_fits(problem, result.coefs, target, tol)
+    return Path(
+        alphas=np.asarray(alphas, dtype=np.float64), coefs=result.coefs,
+        intercepts=result.intercepts, dual_gaps=result.gaps, n_iter=result.n_iter,
+        tol=result.tol, dev_ratio=dev_ratio, null_deviance=null, l1_ratio=float(l1_ratio),
+        relaxed_coefs=relaxed_coefs, relaxed_intercepts=relaxed_intercepts,
+        feature_names=feature_names,
+    )
+
+
+def relaxed_fits(problem: Problem, coefs: np.ndarray, target: int = 0,
+                 tol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
+    """Unpenalized least squares on each solution's active set (glmnet's relax=TRUE).
+
+    Bounds are kept. Without bounds on the active features the refit is a weighted
+    least-squares solve on the active columns (minimum norm when they are collinear; the
+    active columns are copied, densely for sparse X); with bounds it is the
+    coordinate-descent solver with no penalty. Consecutive alphas with the same active set
+    share one refit.
+    """
+    design = problem.design
+    X = design.base.X if isinstance(design, GramDesign) else design.X
+    y = problem.target(target)
+    y_mean = problem.y_mean(y)
+    root_w = np.sqrt(problem.weights)
+    out = np.zeros_like(coefs)
+    intercepts = np.empty(coefs.shape[0])
+    previous = None
+    for k, coef in enumerate(coefs):
+        active = np.flatnonzero(coef)
+        if previous is not None and np.array_equal(active, previous):
+            out[k], intercepts[k] = out[k - 1], intercepts[k - 1]
+            continue
+        previous = active
+        if active.size:
+            lo, hi = problem.lower_bounds[active], problem.upper_bounds[active]
+            if np.isinf(lo).all() and np.isinf(hi).all():
+                cols = X[:, active]
+                cols = cols.toarray() if sp.issparse(cols) else np.asarray(cols, np.float64)
+                A = (cols - design.x_mean[active]) * root_w[:, None]
+                out[k, active] = np.linalg.lstsq(A, (y - y_mean) * root_w, rcond=None)[0]
+            else:
+                inactive = np.ones(problem.n_features, dtype=bool)
+                inactive[active] = False
+                sub = dataclasses.replace(
+                    problem, penalty_factor=np.zeros(problem.n_features),
+                    lower_bounds=np.where(inactive, 0.0, problem.lower_bounds),
+                    upper_bounds=np.where(inactive, 0.0, problem.upper_bounds),
+                )
+                out[k] = solve(sub, 1.0, 1.0, target=target, tol=tol, max_iter=100_000,
+                               coef_init=coef, warn=False).coef
+        intercepts[k] = y_mean - design.x_mean @ out[k] if problem.fit_intercept else 0.0
+    return out, intercepts
+
+
+def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
+         n_alphas: int = 100, eps: float | None = None, fit_intercept: bool = True,
+         standardize: bool = False, sample_weight=None, penalty_factor=None,
+         lower_bounds=None, upper_bounds=None, positive: bool = False,
+         precompute="auto", tol: float = 1e-7, max_iter: int = 100_000,
+         relax: bool = False) -> Path:
+    """The whole regularization path of the elastic net, glmnet-style.
+
+    Minimizes, for each alpha of a decreasing grid,
+
+        1 / (2 sum(w)) sum_i w_i (y_i - b0 - x_i'b)^2
+            + alpha * sum_j pf_j (l1_ratio |b_j| + (1 - l1_ratio)/2 b_j^2)
+
+    subject to lower_bounds <= b <= upper_bounds (scikit-learn's ElasticNet objective, with
+    glmnet's penalty factors and bounds), warm-starting each alpha from the last.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Sparse X is used as CSC and never densified.
+    y : array-like of shape (n_samples,)
+    l1_ratio : float in [0, 1], default=1.0
+        1 is the lasso, 0 ridge (whose grid follows glmnet: alpha_max as for 0.001).
+    family : {"gaussian"}
+        The datafit; least squares here.
+    alphas : array-like, optional
+        The grid. User alphas must be finite and > 0; they are sorted in decreasing order
+        (the order the warm starts need), and the Path holds them sorted.
+    n_alphas : int, default=100
+        Size of the automatic grid: alpha_max (exact: the smallest alpha with every
+        penalized coefficient zero, with weights, penalty factors, bounds, standardization and
+        intercept) down to eps * alpha_max, log-spaced.
+    eps : float in (0, 1), optional
+        1e-4 when n_samples > n_features, else 1e-2 (glmnet's lambda.min.ratio).
+    fit_intercept, standardize : bool
+        standardize=True penalizes the coefficients of the columns scaled to unit (weighted)
+        variance; the coefficients are reported on the original scale.
+    sample_weight : array-like of shape (n_samples,), optional
+    penalty_factor : float or array-like of shape (n_features,), optional
+        Per-feature multipliers of the penalty (0 leaves a feature unpenalized).
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+    positive : bool
+        Same as lower_bounds=0.
+    precompute : bool or "auto"
+        Use the Gram matrix X'WX ("auto": for dense X with n_samples > 2 n_features).
+    tol : float, default=1e-7
+        Each solution's duality gap is at most tol * sum_i w_i (y_i - ybar)^2 / sum(w).
+    max_iter : int, default=100000
+        Coordinate-descent epochs allowed per alpha.
+    relax : bool
+        Also compute the relaxed fits (unpenalized refits on each active set) for
+        Path.coef_at(alpha, gamma).
+
+    Returns
+    -------
+    Path
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}.")
+    check_number(l1_ratio, "l1_ratio", Interval(Real, 0, 1))
+    check_number(n_alphas, "n_alphas", Interval(Integral, 1, None))
+    if eps is not None:
+        check_number(eps, "eps", Interval(Real, 0, 1, closed="neither"))
+    check_number(tol, "tol", Interval(Real, 0, None, closed="neither"))
+    check_number(max_iter, "max_iter", Interval(Integral, 1, None))
+    names = getattr(X, "columns", None)
+    X, y = check_arrays(X, y)
+    problem = build_problem(
+        X, y, sample_weight=sample_weight, fit_intercept=fit_intercept,
+        standardize=standardize, penalty_factor=penalty_factor, lower_bounds=lower_bounds,
+        upper_bounds=upper_bounds, positive=positive, precompute=precompute,
+    )
+    grid = (alpha_grid(problem, l1_ratio, n_alphas, eps) if alphas is None
+            else check_alphas(alphas))
+    return compute_path(problem, l1_ratio, grid, tol=tol, max_iter=max_iter, relax=relax,
+                        feature_names=None if names is None else np.asarray(names, dtype=object))
+
+
+def enet_path(X, y, *, l1_ratio: float = 0.5, eps: float = 1e-3, n_alphas="deprecated",
+              alphas="warn", precompute="auto", Xy=None, copy_X: bool = True, coef_init=None,
+              verbose=False, return_n_iter: bool = False, positive: bool = False,
+              check_input: bool = True, **params):
+    """scikit-learn's `enet_path`, same signature and return values.
+
+    Minimizes 1/(2 n_samples) ||y - X b||^2 + alpha (l1_ratio ||b||_1
+    + (1 - l1_ratio)/2 ||b||^2) at each alpha, without intercept or centring (as
+    scikit-learn's function). `alphas` takes an int (grid size) or an array (sorted
+    decreasing); the automatic grid runs from alpha_max = max|X'y| / (n l1_ratio) down to
+    eps * alpha_max (for l1_ratio = 0, glmnet's convention: as for 0.001). `Xy`, `copy_X`
+    and `verbose` are accepted and not needed (X is never modified). params: tol (1e-4),
+    max_iter (1000), random_state and selection ("cyclic" or "random"), sample_weight.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_features, n_alphas)
+    dual_gaps : ndarray of shape (n_alphas,)
+    n_iters : list of int, when return_n_iter
+    """
+    from sklearn.utils import check_random_state
+
+    tol = params.pop("tol", 1e-4)
+    max_iter = params.pop("max_iter", 1000)
+    random_state = params.pop("random_state", None)
+    selection = params.pop("selection", "cyclic")
+    sample_weight = params.pop("sample_weight", None)
+    if params:
+        raise ValueError("Unexpected parameters in params", params.keys())
+    if selection not in ("cyclic", "random"):
+        raise ValueError("selection should be either random or cyclic.")
+    check_number(l1_ratio, "l1_ratio", Interval(Real, 0, 1))
+    if np.ndim(y) != 1 and not (np.ndim(y) == 2 and np.shape(y)[1] == 1):
+        raise ValueError(
+            "y must be 1-D: with a 2-D y scikit-learn's enet_path fits the multi-task (group) "
+            "penalty, which penalized does not provide. Fit one column at a time."
+        )
+    X, y = check_arrays(X, np.ravel(y))
+    problem = build_problem(X, y, sample_weight=sample_weight, fit_intercept=False,
+                            positive=positive, precompute=precompute)
+    n_grid = 100 if alphas is None or isinstance(alphas, str) else alphas
+    if n_alphas != "deprecated":
+        n_grid = n_alphas
+    if isinstance(n_grid, Integral):
+        check_number(eps, "eps", Interval(Real, 0, 1, closed="neither"))
+        grid = alpha_grid(problem, l1_ratio, int(n_grid), eps)
+    else:
+        grid = check_alphas(n_grid)
+    seed = None
+    if selection == "random":
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    result = solve_arrays(problem, grid, l1_ratio, tol=tol, max_iter=max_iter,
+                          coef_init=coef_init, random_seed=seed)
+    out = (grid, result.coefs.T.astype(X.dtype), result.gaps)
+    return (*out, list(result.n_iter)) if return_n_iter else out
+
+
+def lasso_path(X, y, *, eps: float = 1e-3, n_alphas="deprecated", alphas="warn",
+               precompute="auto", Xy=None, copy_X: bool = True, coef_init=None, verbose=False,
+               return_n_iter: bool = False, positive: bool = False, **params):
+    """scikit-learn's `lasso_path`: `enet_path` with l1_ratio=1 (see there)."""
+    return enet_path(X, y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas,
+                     precompute=precompute, Xy=Xy, copy_X=copy_X, coef_init=coef_init,
+                     verbose=verbose, return_n_iter=return_n_iter, positive=positive, **params)

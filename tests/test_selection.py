@@ -1,0 +1,122 @@
+"""Cross-validation of the path: fold scores, the 1-SE rule, Gram downdates, AIC/BIC."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LassoCV as SkLassoCV
+from sklearn.model_selection import KFold
+
+from penalized import cv_path, path
+from penalized._validation import build_problem
+from penalized.selection import degrees_of_freedom, information_criteria, one_se_rule
+from tests.conftest import make_regression
+
+
+@pytest.mark.parametrize("shape", [(120, 20), (40, 80)])
+def test_cv_path_matches_sklearn_lassocv(rng, shape):
+    X, y = make_regression(rng, *shape, rho=0.3, noise=2.0)
+    ref = SkLassoCV(cv=5, alphas=40, tol=1e-12, max_iter=100_000).fit(X, y)
+    got = cv_path(X, y, alphas=ref.alphas_, cv=5, tol=1e-12)
+    np.testing.assert_allclose(got.fold_scores, ref.mse_path_.T, rtol=1e-5)
+    assert got.alpha_min == pytest.approx(ref.alpha_)
+
+
+def test_gram_downdate_equals_direct_folds(rng):
+    X, y = make_regression(rng, 300, 10)
+    w = rng.uniform(0.5, 2.0, 300)
+    gram = cv_path(X, y, cv=4, sample_weight=w, precompute=True, tol=1e-12, n_alphas=15)
+    direct = cv_path(X, y, cv=4, sample_weight=w, precompute=False, tol=1e-12, n_alphas=15)
+    np.testing.assert_allclose(gram.fold_scores, direct.fold_scores, rtol=1e-7)
+    # and each fold equals a fit on the training rows alone
+    train, test = next(KFold(4).split(X))
+    alone = path(X[train], y[train], sample_weight=w[train], alphas=gram.alphas, tol=1e-12)
+    np.testing.assert_allclose(gram.fold_paths[0].coefs, alone.coefs, atol=1e-6)
+
+
+def test_one_se_rule_by_definition(rng):
+    X, y = make_regression(rng, 100, 30, noise=3.0)
+    result = cv_path(X, y, cv=5, rule="1se", n_alphas=30)
+    best = np.argmin(result.mean)
+    limit = result.mean[best] + result.std_error[best]
+    expected = max(a for a, m in zip(result.alphas, result.mean, strict=True) if m <= limit)
+    assert result.alpha_1se == expected and result.alpha == expected
+    assert result.alpha_1se >= result.alpha_min
+    # standard error: fold-weighted, as glmnet's cvsd (equal folds: sd / sqrt(K))
+    np.testing.assert_allclose(result.std_error,
+                               result.fold_scores.std(axis=0, ddof=1) / np.sqrt(5))
+    frequency = np.mean([fp.coef_at(expected)[0] != 0 for fp in result.fold_paths], axis=0)
+    np.testing.assert_array_equal(result.selection_frequency, frequency)
+    np.testing.assert_array_equal(result.path.alphas, result.alphas)
+
+
+def test_one_se_rule_for_scores():
+    alphas = np.array([4.0, 2.0, 1.0, 0.5])
+    mean = np.array([0.1, 0.6, 0.7, 0.65])
+    se = np.full(4, 0.15)
+    assert one_se_rule(alphas, mean, se, greater_is_better=True) == (2, 1)
+    assert one_se_rule(alphas, -mean, se, greater_is_better=False) == (2, 1)
+
+
+@pytest.mark.parametrize("scoring", ["mae", "r2"])
+def test_other_scorings(rng, scoring):
+    X, y = make_regression(rng, 80, 10)
+    result = cv_path(X, y, cv=4, scoring=scoring, n_alphas=10, full_path=False)
+    train, test = next(KFold(4).split(X))
+    pred = result.fold_paths[0].predict(X[test])
+    if scoring == "mae":
+        expected = np.abs(pred - y[test, None]).mean(axis=0)
+        assert result.alpha_min == result.alphas[np.argmin(result.mean)]
+    else:
+        resid = ((pred - y[test, None]) ** 2).sum(axis=0)
+        expected = 1 - resid / ((y[test] - y[test].mean()) ** 2).sum()
+        assert result.alpha_min == result.alphas[np.argmax(result.mean)]
+    np.testing.assert_allclose(result.fold_scores[0], expected)
+    assert result.path is None
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"cv": 500}, "cv=500 folds need at least 500 samples; got n_samples=30"),
+    ({"cv": 1}, "at least 2 folds"),
+    ({"scoring": "accuracy"}, "scoring must be one of"),
+    ({"rule": "2se"}, "rule must be"),
+    ({"eps": 2.0}, "'eps' parameter"),
+])
+def test_bad_cv_input(rng, kwargs, match):
+    X, y = make_regression(rng, 30, 4)
+    with pytest.raises(ValueError, match=match):
+        cv_path(X, y, **kwargs)
+
+
+def test_fold_with_constant_column_is_handled(rng):
+    X, y = make_regression(rng, 40, 5)
+    X[:30, 2] = 1.0  # constant on the training rows of the last fold
+    result = cv_path(X, y, cv=4, n_alphas=10, standardize=True)
+    assert np.isfinite(result.mean).all()
+    assert (result.fold_paths[3].coefs[:, 2] == 0).all()
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic"])
+def test_information_criteria_follow_the_lassolarsic_formula(rng, criterion):
+    X, y = make_regression(rng, 100, 8, noise=1.0)
+    problem = build_problem(X, y)
+    fitted = path(X, y, n_alphas=20, tol=1e-12)
+    got = information_criteria(problem, fitted, criterion)
+    n = len(y)
+    ols = np.linalg.lstsq(np.c_[np.ones(n), X], y, rcond=None)[0]
+    sigma2 = ((y - np.c_[np.ones(n), X] @ ols) ** 2).sum() / (n - 8 - 1)
+    rss = ((y[:, None] - fitted.predict(X)) ** 2).sum(axis=0)
+    factor = 2.0 if criterion == "aic" else np.log(n)
+    expected = n * np.log(2 * np.pi * sigma2) + rss / sigma2 + factor * fitted.n_nonzero
+    np.testing.assert_allclose(got, expected, rtol=1e-8)
+
+
+def test_elastic_net_degrees_of_freedom_is_the_hat_trace(rng):
+    X, y = make_regression(rng, 60, 6)
+    problem = build_problem(X, y)
+    fitted = path(X, y, 0.5, n_alphas=5, tol=1e-12)
+    df = degrees_of_freedom(problem, fitted)
+    k = 3
+    active = np.flatnonzero(fitted.coefs[k])
+    A = X[:, active] - X[:, active].mean(axis=0)
+    ridge = len(y) * fitted.alphas[k] * 0.5
+    H = A @ np.linalg.solve(A.T @ A + ridge * np.eye(len(active)), A.T)
+    assert df[k] == pytest.approx(np.trace(H))

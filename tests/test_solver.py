@@ -1,0 +1,35 @@
+"""The certificate: the reported duality gap bounds the true suboptimality."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from penalized._validation import build_problem
+from penalized.solver import solve
+from tests.conftest import make_regression
+
+
+def objective(X, y, coef, intercept, alpha, l1_ratio, pf):
+    r = y - X @ coef - intercept
+    return r @ r / (2 * len(y)) + alpha * (
+        l1_ratio * pf @ np.abs(coef) + (1 - l1_ratio) / 2 * pf @ coef**2)
+
+
+@pytest.mark.parametrize("storage", ["dense", "sparse", "gram"])
+@pytest.mark.parametrize("tol", [1e-2, 1e-4, 1e-6])
+def test_gap_bounds_suboptimality_with_unpenalized_features(rng, storage, tol):
+    X, y = make_regression(rng, 80, 15, rho=0.6)
+    pf = np.r_[0.0, 0.0, 0.0, np.ones(12)]  # three unpenalized, unbounded features
+    Xs = sp.csc_matrix(X) if storage == "sparse" else X
+    problem = build_problem(Xs, y, penalty_factor=pf, precompute=storage == "gram")
+    alpha = 0.05
+    loose = solve(problem, alpha, 0.8, tol=tol, max_iter=100_000, warn=False)
+    best = solve(problem, alpha, 0.8, tol=1e-15, max_iter=1_000_000, warn=False)
+    excess = (objective(X, y, loose.coef, loose.intercept, alpha, 0.8, pf)
+              - objective(X, y, best.coef, best.intercept, alpha, 0.8, pf))
+    assert loose.converged
+    assert 0 <= loose.gap
+    assert excess <= loose.gap + 1e-13
+    # the unpenalized features are fitted: their gradient vanishes at the tight solution
+    r = y - X @ best.coef - best.intercept
+    assert np.abs(X[:, :3].T @ r / len(y)).max() < 1e-6
