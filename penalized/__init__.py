@@ -5,7 +5,7 @@ same names, with glmnet's standardize, penalty factors and bounds on top.
 """
 
 from penalized._version import __version__
-from penalized.estimators import ElasticNet, ElasticNetCV, Lasso, LassoCV, Ridge, RidgeCV
+from penalized.estimators import ElasticNet, ElasticNetCV, Lasso, LassoCV, LassoIC, Ridge, RidgeCV
 from penalized.path import enet_path, lasso_path, path
 from penalized.results import CVResult, FitResult, Path
 from penalized.selection import cv_path
@@ -17,6 +17,7 @@ __all__ = [
     "FitResult",
     "Lasso",
     "LassoCV",
+    "LassoIC",
     "Path",
     "Ridge",
     "RidgeCV",

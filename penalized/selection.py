@@ -214,14 +214,15 @@ def information_criteria(problem: Problem, fitted: Path, criterion: str = "aic",
 
         crit(alpha) = n log(2 pi sigma^2) + RSS(alpha) / sigma^2 + c * df(alpha)
 
-    with c = 2 (AIC) or log(n) (BIC), RSS the (weight-rescaled) residual sum of squares
-    and sigma^2 the noise variance, estimated when not given from the unpenalized
-    least-squares fit as RSS_ols / (n - p - fit_intercept) (requires n > p + intercept).
+    with c = 2 (AIC) or log(n) (BIC), n the sum of the sample weights (n_samples without),
+    RSS the weighted residual sum of squares and sigma^2 the noise variance, estimated
+    when not given from the unpenalized least-squares fit as RSS_ols / (n - p -
+    fit_intercept) (requires n > p + intercept).
     df is the number of non-zero coefficients for the lasso and the trace of the
     elastic net's hat matrix on the active set, tr(X_A (X_A'X_A + n alpha (1 - l1_ratio)
     D_A)^-1 X_A'), for l1_ratio < 1.
     """
-    n = problem.design.n_samples
+    n = problem.sum_weights  # n_samples without weights; repeated rows = integer weights
     rss = (1.0 - fitted.dev_ratio) * fitted.null_deviance * n
     if noise_variance is None:
         noise_variance = ols_noise_variance(problem)
@@ -234,11 +235,11 @@ def ols_noise_variance(problem: Problem) -> float:
     """RSS / (n - p - intercept) of the unpenalized least-squares fit (dense or sparse X)."""
     design = problem.design
     base = getattr(design, "base", design)
-    n, p = base.n_samples, base.n_features
+    n, p = problem.sum_weights, base.n_features
     dof = n - p - int(problem.fit_intercept)
     if dof <= 0:
         raise ValueError(
-            f"The noise variance cannot be estimated with n_samples={n} <= n_features + "
+            f"The noise variance cannot be estimated with n_samples={n:g} <= n_features + "
             f"fit_intercept = {p + int(problem.fit_intercept)}; pass noise_variance."
         )
     X = base.X.toarray() if hasattr(base.X, "toarray") else np.asarray(base.X, np.float64)
@@ -254,14 +255,16 @@ def ols_noise_variance(problem: Problem) -> float:
 def degrees_of_freedom(problem: Problem, fitted: Path) -> np.ndarray:
     """Effective degrees of freedom of each solution (see `information_criteria`)."""
     if fitted.l1_ratio >= 1.0:
-        return fitted.n_nonzero.astype(np.float64)
+        # as LassoLarsIC: a coefficient at machine precision (a feature entering exactly at
+        # this alpha) is not a degree of freedom
+        return np.count_nonzero(np.abs(fitted.coefs) > np.finfo(np.float64).eps, axis=1)
     design = problem.design
     base = getattr(design, "base", design)
     root_w = np.sqrt(problem.weights)
     scale2 = problem.penalty_factor * problem.feature_scale ** 2
     out = np.empty(len(fitted.alphas))
     for k, (alpha, coef) in enumerate(zip(fitted.alphas, fitted.coefs, strict=True)):
-        active = np.flatnonzero(coef)
+        active = np.flatnonzero(np.abs(coef) > np.finfo(np.float64).eps)
         if active.size == 0:
             out[k] = 0.0
             continue

@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from penalized import ElasticNet, ElasticNetCV, Lasso, LassoCV, Ridge, RidgeCV
+from penalized import ElasticNet, ElasticNetCV, Lasso, LassoCV, LassoIC, Ridge, RidgeCV
 
 # Exactly the exclusions scikit-learn's own classes of the same names carry
 # (sklearn/utils/_test_common/instance_generator.py): closed-form Ridge has no iterations.
@@ -12,7 +12,8 @@ EXPECTED_FAILURES = {
 
 
 @parametrize_with_checks(
-    [Lasso(), ElasticNet(), Ridge(), RidgeCV(), LassoCV(), ElasticNetCV()],
+    [Lasso(), ElasticNet(), Ridge(), RidgeCV(), LassoCV(), ElasticNetCV(),
+     LassoIC(noise_variance=1.0)],
     expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}),
 )
 def test_sklearn_compatible_estimator(estimator, check):

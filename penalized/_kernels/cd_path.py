@@ -238,7 +238,8 @@ def _anderson_weights(hist, ws, m, out):
 
 @njit(cache=True, inline="always")
 def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, free, weights):
-    """Gap on ws[:m] from the better of the current and the extrapolated points.
+    """(gap on ws[:m], whether the iterate moved) from the better of the current and the
+    extrapolated points.
 
     hist[k, j] holds coef[j] after the k-th of the last K + 1 epochs (indexed by feature, so
     shuffling ws between epochs is harmless). The extrapolated point (Anderson, as skglm) is
@@ -250,7 +251,7 @@ def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, free, 
     _ops.full_grad(store, state, ws, m, v)
     primal, dual, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi, free)
     if not _anderson_weights(hist, ws, m, weights):
-        return primal - dual
+        return primal - dual, False
     K = hist.shape[0] - 1
     inside = True
     for t in range(m):
@@ -265,11 +266,12 @@ def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, free, 
     _move(store, state, coef, ws, m, hist[0])
     _ops.full_grad(store, state, ws, m, v)
     primal_x, dual_x, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi, free)
-    if not (inside and primal_x < primal):
+    accepted = inside and primal_x < primal
+    if not accepted:
         _move(store, state, coef, ws, m, hist[1])
         for t in range(m):
             v[ws[t]] = hist[2, ws[t]]
-    return min(primal, primal_x) - max(dual, dual_x)
+    return min(primal, primal_x) - max(dual, dual_x), accepted
 
 
 @njit(cache=True, inline="always")
@@ -288,9 +290,17 @@ def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, s
 def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, tol_abs,
                max_iter, screening, ws_min, gap_freq, rng_state, screened, cand, ws, score, hist,
                weights, v_fresh):
-    """Minimize P at one penalty level; returns (gap, epochs). v ends as the full gradient."""
+    """Minimize P at one penalty level; returns (gap, epochs, whether v is the gradient).
+
+    An extrapolated iterate is an affine mix, so coefficients that should be exactly zero can
+    be tiny instead; when the certificate is reached right after one, a last epoch on the
+    working set restores the exact zeros. The epoch cannot raise P, so the gap still bounds
+    the suboptimality, but v is then stale.
+    """
     p = coef.shape[0]
     n_iter = 0
+    m = 0
+    polish = False
     while True:
         n_cand = 0
         for j in range(p):
@@ -304,7 +314,10 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
                                         free)
         gap = primal - dual
         if gap <= tol_abs or n_iter >= max_iter:
-            return gap, n_iter
+            if polish:
+                _ops.epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
+                return gap, n_iter + 1, False
+            return gap, n_iter, True
         if screening:
             _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, screened)
         m = _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws,
@@ -321,9 +334,10 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
             if n_inner % ANDERSON_GAP == 0:
                 for t in range(m):
                     hist[slot, ws[t]] = coef[ws[t]]
+            polish = False
             if n_inner % ANDERSON_GAP == 0 and slot == ANDERSON_K:
-                gap_ws = _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi,
-                                           free, weights)
+                gap_ws, polish = _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2,
+                                                   lo, hi, free, weights)
             elif n_inner % gap_freq == 0:
                 _ops.full_grad(store, state, ws, m, v)
                 primal, dual, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi, free)
@@ -370,6 +384,7 @@ def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, 
     ws = iwork[2]
     for j in range(p):
         screened[j] = 0
+    v_ok = False
     for k in range(lambdas.shape[0]):
         # v is the gradient at the current coef, except on features screened at the last level.
         n_stale = 0
@@ -382,9 +397,10 @@ def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, 
             l2[j] = lambdas[k] * l2w[j]
         if k > 0 and n_stale > 0:
             _ops.full_grad(store, state, cand, n_stale, v)
-        gap, n_iter = _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free,
-                                 tol_abs, max_iter, screening, ws_min, gap_freq, rng_state,
-                                 screened, cand, ws, score, hist, weights, k > 0)
+        gap, n_iter, v_ok = _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm,
+                                       free, tol_abs, max_iter, screening, ws_min, gap_freq,
+                                       rng_state, screened, cand, ws, score, hist, weights,
+                                       k > 0 and v_ok)
         for j in range(p):
             coefs_out[k, j] = coef[j]
         gaps_out[k, 0] = gap

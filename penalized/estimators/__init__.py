@@ -1,7 +1,7 @@
 """scikit-learn-compatible estimators (public names are re-exported by `penalized`)."""
 
-from penalized.estimators._cv import ElasticNetCV, LassoCV
+from penalized.estimators._cv import ElasticNetCV, LassoCV, LassoIC
 from penalized.estimators._linear import ElasticNet, Lasso
 from penalized.estimators._ridge import Ridge, RidgeCV
 
-__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge", "RidgeCV"]
+__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "LassoIC", "Ridge", "RidgeCV"]

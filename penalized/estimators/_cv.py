@@ -1,5 +1,7 @@
-"""LassoCV and ElasticNetCV: scikit-learn's cross-validated estimators, plus the 1-SE rule."""
+"""Choosing alpha inside the estimator: LassoCV and ElasticNetCV (K-fold CV, with the 1-SE
+rule) and LassoIC (AIC / BIC)."""
 
+import dataclasses
 import warnings
 from numbers import Integral, Real
 
@@ -18,8 +20,14 @@ from penalized._validation import (
 )
 from penalized.design import GramDesign
 from penalized.estimators._base import CD_CONSTRAINTS, PenalizedRegressor
-from penalized.path import alpha_grid
-from penalized.selection import cross_validate_path, make_cv_result, make_folds
+from penalized.path import alpha_grid, compute_path
+from penalized.selection import (
+    cross_validate_path,
+    information_criteria,
+    make_cv_result,
+    make_folds,
+    ols_noise_variance,
+)
 from penalized.solver import solve
 
 _CV_CONSTRAINTS = {
@@ -199,3 +207,101 @@ class LassoCV(ElasticNetCV):
 
     def _l1_ratios(self) -> np.ndarray:
         return np.array([1.0])
+
+
+class LassoIC(PenalizedRegressor):
+    """Lasso (or elastic net) with alpha chosen by AIC or BIC along the path.
+
+    Fits the path of ElasticNet's objective (l1_ratio=1: the lasso) and picks the alpha
+    minimizing, as scikit-learn's LassoLarsIC,
+
+        crit(alpha) = n log(2 pi sigma^2) + RSS(alpha) / sigma^2 + c df(alpha),
+
+    c = 2 for "aic" and log(n) for "bic". df is the number of non-zero coefficients for the
+    lasso (Zou, Hastie and Tibshirani 2007) and the trace of the hat matrix on the active set
+    for the elastic net. sigma^2 is `noise_variance`, or estimated from the unpenalized
+    least-squares fit as RSS / (n - n_features - fit_intercept) (needs more samples than
+    features; pass noise_variance otherwise). Unlike LassoLarsIC, the candidates are the
+    grid of alphas, not the LARS knots.
+
+    Parameters
+    ----------
+    criterion : {"aic", "bic"}, default="aic"
+    l1_ratio : float in (0, 1], default=1.0
+    alphas : int or array-like, default=100
+    eps : float, default=1e-3
+    noise_variance : float, optional
+    (the others as in Lasso)
+
+    Attributes
+    ----------
+    alpha_ : float
+    alphas_ : ndarray of shape (n_alphas,)
+    criterion_ : ndarray of shape (n_alphas,)
+    noise_variance_ : float
+    path_ : Path
+    coef_, intercept_, dual_gap_, n_iter_, selected_features_
+    """
+
+    _parameter_constraints = {
+        **{k: v for k, v in CD_CONSTRAINTS.items() if k not in ("alpha", "warm_start")},
+        "criterion": [Options("aic", "bic")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="right")],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "alphas": [Interval(Integral, 1, None), "array-like"],
+        "noise_variance": [Interval(Real, 0, None, closed="neither"), None],
+        "verbose": ["boolean", Interval(Integral, 0, None)],
+    }
+
+    def __init__(self, criterion="aic", *, l1_ratio=1.0, alphas=100, eps=1e-3,
+                 fit_intercept=True, precompute="auto", max_iter=1000, tol=1e-4, copy_X=True,
+                 verbose=False, positive=False, noise_variance=None, random_state=None,
+                 selection="cyclic", standardize=False, penalty_factor=None, lower_bounds=None,
+                 upper_bounds=None):
+        self.criterion = criterion
+        self.l1_ratio = l1_ratio
+        self.alphas = alphas
+        self.eps = eps
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.positive = positive
+        self.noise_variance = noise_variance
+        self.random_state = random_state
+        self.selection = selection
+        self.standardize = standardize
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        return tags
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the path, score each alpha by the criterion, keep the best solution."""
+        problem, dtype = self._problem(X, y, sample_weight, True, self.precompute)
+        if problem.y.ndim == 2 and problem.y.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
+                          "raveled.", DataConversionWarning, stacklevel=2)
+            problem = dataclasses.replace(problem, y=problem.y.ravel())
+        if problem.y.ndim != 1:
+            raise ValueError(f"y must be 1-D for LassoIC, got shape {problem.y.shape}.")
+        grid = (alpha_grid(problem, self.l1_ratio, int(self.alphas), self.eps)
+                if isinstance(self.alphas, Integral) else check_alphas(self.alphas))
+        self.path_ = compute_path(problem, self.l1_ratio, grid, tol=self.tol,
+                                  max_iter=self.max_iter)
+        self.noise_variance_ = (float(self.noise_variance) if self.noise_variance is not None
+                                else ols_noise_variance(problem))
+        self.criterion_ = information_criteria(problem, self.path_, self.criterion,
+                                               self.noise_variance_)
+        best = int(np.argmin(self.criterion_))
+        self.alpha_ = float(grid[best])
+        self.alphas_ = grid
+        self.n_iter_ = int(self.path_.n_iter[best])
+        self.dual_gap_ = float(self.path_.dual_gaps[best])
+        return self._store([self.path_.coefs[best]], [self.path_.intercepts[best]], dtype, 1)

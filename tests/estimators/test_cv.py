@@ -67,3 +67,40 @@ def test_cv_estimators_reject_bad_input(rng):
         ElasticNetCV(l1_ratio=[0.5, 1.5]).fit(X, y)
     with pytest.raises(ValueError, match="alphas must be finite"):
         LassoCV(alphas=[0.1, -1.0]).fit(X, y)
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic"])
+def test_lassoic_matches_lassolarsic(rng, criterion):
+    from sklearn.linear_model import LassoLarsIC, lars_path
+
+    from penalized import LassoIC
+
+    X, y = make_regression(rng, 100, 10, noise=2.0)
+    ref = LassoLarsIC(criterion=criterion).fit(X, y)
+    # Between two LARS knots the lasso solution is the linear interpolation of theirs (and
+    # its support is strictly that of the later knot's predecessor); at the knots themselves
+    # an entering feature is zero only up to the solver's tolerance.
+    knots, _, knot_coefs = lars_path(X - X.mean(0), y - y.mean(), method="lasso")
+    mids = np.sqrt(knots[:-2] * knots[1:-1])
+    frac = (knots[:-2] - mids) / (knots[:-2] - knots[1:-1])
+    coefs = (1 - frac) * knot_coefs[:, :-2] + frac * knot_coefs[:, 1:-1]
+    rss = ((y - y.mean())[:, None] - (X - X.mean(0)) @ coefs) ** 2
+    n, factor = len(y), (2.0 if criterion == "aic" else np.log(len(y)))
+    expected = (n * np.log(2 * np.pi * ref.noise_variance_) + rss.sum(0) / ref.noise_variance_
+                + factor * np.count_nonzero(coefs, axis=0))
+    got = LassoIC(criterion=criterion, alphas=mids, tol=1e-14, max_iter=100_000).fit(X, y)
+    assert got.noise_variance_ == pytest.approx(ref.noise_variance_)
+    np.testing.assert_allclose(got.criterion_, expected, rtol=1e-8)
+    np.testing.assert_allclose(got.path_.coefs, coefs.T, atol=1e-6)
+
+
+def test_lassoic_needs_noise_variance_when_wide(rng):
+    from penalized import LassoIC
+
+    X, y = make_regression(rng, 20, 30)
+    with pytest.raises(ValueError, match="pass noise_variance"):
+        LassoIC().fit(X, y)
+    fitted = LassoIC(noise_variance=1.0, criterion="bic").fit(X, y)
+    assert fitted.alpha_ in fitted.alphas_
+    assert fitted.criterion_[np.searchsorted(-fitted.alphas_, -fitted.alpha_)] == min(
+        fitted.criterion_)
