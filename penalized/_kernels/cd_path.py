@@ -26,9 +26,9 @@ from numba import njit
 from penalized._kernels import _ops, cd_dense, cd_gram, cd_sparse  # noqa: F401  (overloads)
 from penalized._kernels._prox import certainly_zero, conjugate, infeasibility, ws_score
 
-# An inner solve stops at this fraction of the outer gap (never below INNER_FLOOR * tol):
-# each outer iteration costs a pass over every feature, so it should gain a lot.
-INNER_RATIO = 0.01
+# An inner solve stops at inner_ratio (an argument) times the outer gap, never below
+# INNER_FLOOR * tol: each outer iteration costs a pass over every feature, so it should gain
+# a lot.
 INNER_FLOOR = 0.3
 # Anderson extrapolation (as in skglm): after every ANDERSON_K + 1 epochs on a working set,
 # try the affine combination of the last iterates that best cancels their differences, and
@@ -288,8 +288,8 @@ def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, s
 
 @njit(cache=True, inline="always")
 def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, tol_abs,
-               max_iter, screening, ws_min, gap_freq, rng_state, screened, cand, ws, score, hist,
-               weights, v_fresh):
+               inner_ratio, max_iter, screening, ws_min, gap_freq, rng_state, screened, cand, ws,
+               score, hist, weights, v_fresh):
     """Minimize P at one penalty level; returns (gap, epochs, whether v is the gradient).
 
     An extrapolated iterate is an affine mix, so coefficients that should be exactly zero can
@@ -322,7 +322,7 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
             _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, screened)
         m = _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws,
                        screened, score)
-        inner_tol = max(INNER_FLOOR * tol_abs, INNER_RATIO * gap)
+        inner_tol = max(INNER_FLOOR * tol_abs, inner_ratio * gap)
         n_inner = 0
         while n_iter < max_iter:
             _ops.epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
@@ -361,8 +361,8 @@ def _shuffle(a, m, rng_state):
 
 @njit(cache=True, nogil=True)
 def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, free, tol_abs,
-               max_iter, screening, ws_min, gap_freq, rng_state, coefs_out, gaps_out, iters_out,
-               work, iwork):
+               inner_ratio, max_iter, screening, ws_min, gap_freq, rng_state, coefs_out, gaps_out,
+               iters_out, work, iwork):
     """Solve at every lambdas[k] in order, warm-starting each from the last.
 
     coef (n_features,) float64 and `state` (see `_ops`) are updated in place and must agree on
@@ -398,9 +398,9 @@ def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, 
         if k > 0 and n_stale > 0:
             _ops.full_grad(store, state, cand, n_stale, v)
         gap, n_iter, v_ok = _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm,
-                                       free, tol_abs, max_iter, screening, ws_min, gap_freq,
-                                       rng_state, screened, cand, ws, score, hist, weights,
-                                       k > 0 and v_ok)
+                                       free, tol_abs, inner_ratio, max_iter, screening, ws_min,
+                                       gap_freq, rng_state, screened, cand, ws, score, hist,
+                                       weights, k > 0 and v_ok)
         for j in range(p):
             coefs_out[k, j] = coef[j]
         gaps_out[k, 0] = gap
