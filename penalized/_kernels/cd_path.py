@@ -138,6 +138,7 @@ def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, m
     """
     n_forced = 0
     n_free = 0
+    n_viol = 0
     for t in range(n_cand):
         j = cand[t]
         if mark[j] == 1:
@@ -149,7 +150,12 @@ def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, m
         elif s < np.inf:
             score[n_free] = s
             n_free += 1
-    extra = min(max(ws_min, 2 * n_forced) - n_forced, n_free)
+            if ws_score(v[j], l1[j], l2[j], col_norm[j], lo[j], hi[j]) < 0.0:
+                n_viol += 1
+    # The non-zeros plus a quarter as many candidates, and never fewer than the current KKT
+    # violators: a fit far from its solution (a large support from zero) would otherwise
+    # take many doublings, and along a path the support grows by little per alpha.
+    extra = min(max(ws_min - n_forced, n_forced // 4, n_viol), n_free)
     if extra > 0:
         threshold = _kth_smallest(score, n_free, extra - 1)
         for t in range(n_cand):
