@@ -5,7 +5,17 @@ same names, with glmnet's standardize, penalty factors and bounds on top.
 """
 
 from penalized._version import __version__
-from penalized.estimators import ElasticNet, ElasticNetCV, Lasso, LassoCV, LassoIC, Ridge, RidgeCV
+from penalized.estimators import (
+    ElasticNet,
+    ElasticNetCV,
+    Lasso,
+    LassoCV,
+    LassoIC,
+    LogisticRegression,
+    PoissonRegressor,
+    Ridge,
+    RidgeCV,
+)
 from penalized.path import enet_path, lasso_path, path
 from penalized.results import CVResult, FitResult, Path
 from penalized.selection import cv_path
@@ -18,7 +28,9 @@ __all__ = [
     "Lasso",
     "LassoCV",
     "LassoIC",
+    "LogisticRegression",
     "Path",
+    "PoissonRegressor",
     "Ridge",
     "RidgeCV",
     "__version__",

@@ -74,6 +74,12 @@ _NAMED = {
         or isinstance(v, np.random.RandomState | np.random.Generator),
         "None, an int or a numpy random state",
     ),
+    "class-weight-dict": (lambda v: isinstance(v, dict), "a dict of class weights"),
+    "verbose": (
+        lambda v: isinstance(v, bool | np.bool_)
+        or (isinstance(v, Integral) and not isinstance(v, bool) and v >= 0),
+        "a bool or a non-negative int",
+    ),
     "cv-object": (
         lambda v: hasattr(v, "split") or (hasattr(v, "__iter__") and not isinstance(v, str)),
         "a cross-validation splitter or an iterable of (train, test) splits",

@@ -24,16 +24,18 @@ from penalized._validation import (
     build_problem,
     check_alphas,
     check_arrays,
+    check_feature_vector,
     check_number,
 )
 from penalized.design import GramDesign
+from penalized.families import get_family
 from penalized.results import Path
 from penalized.solver import penalty_weights, solve, solve_arrays
 
 # glmnet's convention for ridge (l1_ratio = 0), whose alpha_max is infinite: the grid starts
 # where it would for l1_ratio = 0.001.
 RIDGE_GRID_L1_RATIO = 1e-3
-FAMILIES = ("gaussian",)
+FAMILIES = ("gaussian", "binomial", "poisson")
 
 
 def null_coef(problem: Problem, target: int = 0, tol: float = 1e-12) -> np.ndarray:
@@ -81,8 +83,46 @@ def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
     return top * (1.0 + 1e-9) if coef.any() else top
 
 
+def glm_alpha_max(problem: Problem, family, l1_ratio: float,
+                  offset: np.ndarray | None = None) -> float:
+    """alpha_max of a GLM path: the same rule as `alpha_max`, with the gradient of the mean
+    loss at the intercept-only model (unpenalized features fitted first, by proximal
+    Newton)."""
+    from penalized.newton import solve_glm
+
+    l1w, _ = penalty_weights(problem, max(l1_ratio, RIDGE_GRID_L1_RATIO))
+    y = family.check_y(problem.y)
+    n = y.shape[0]
+    offset = np.zeros(n) if offset is None else offset
+    sw = problem.weights * problem.sum_weights
+    free = problem.penalty_factor == 0.0
+    if free.any():
+        pinned = dataclasses.replace(
+            problem, lower_bounds=np.where(free, problem.lower_bounds, 0.0),
+            upper_bounds=np.where(free, problem.upper_bounds, 0.0))
+        fit = solve_glm(pinned, family, np.array([1.0]), 1.0, offset=offset, tol=1e-10,
+                        warn=False)[0]
+        X = problem.design.base.X if isinstance(problem.design, GramDesign) \
+            else problem.design.X
+        eta = offset + fit.intercept + np.asarray(X @ fit.coef).ravel()
+    else:
+        eta = family.null_eta(y, sw, offset, problem.fit_intercept)
+    g, _ = family.derivatives(y, eta)
+    wg = sw * g / problem.sum_weights
+    X = problem.design.base.X if isinstance(problem.design, GramDesign) else problem.design.X
+    grad = -np.asarray(X.T @ wg, dtype=np.float64).ravel()  # descent direction of the loss
+    up = np.where(problem.upper_bounds > 0, np.maximum(grad, 0.0), 0.0)
+    down = np.where(problem.lower_bounds < 0, np.maximum(-grad, 0.0), 0.0)
+    penalized = l1w > 0
+    if not penalized.any():
+        return 0.0
+    top = float(np.max(np.maximum(up, down)[penalized] / l1w[penalized]))
+    return top * (1.0 + 1e-9) if free.any() else top
+
+
 def alpha_grid(problem: Problem, l1_ratio: float, n_alphas: int = 100,
-               eps: float | None = None, target: int = 0) -> np.ndarray:
+               eps: float | None = None, target: int = 0, family=None,
+               offset: np.ndarray | None = None) -> np.ndarray:
     """n_alphas values log-spaced from alpha_max down to eps * alpha_max.
 
     eps defaults to 1e-4 when n_samples > n_features, else 1e-2 (glmnet's lambda.min.ratio).
@@ -92,7 +132,8 @@ def alpha_grid(problem: Problem, l1_ratio: float, n_alphas: int = 100,
     """
     if eps is None:
         eps = 1e-4 if problem.design.n_samples > problem.n_features else 1e-2
-    top = alpha_max(problem, l1_ratio, target)
+    top = (alpha_max(problem, l1_ratio, target) if family is None or family.name == "gaussian"
+           else glm_alpha_max(problem, family, l1_ratio, offset))
     if not top > 0:
         warnings.warn(
             "alpha_max is 0: y is constant (or fully explained by the unpenalized features), "
@@ -125,6 +166,39 @@ def compute_path(problem: Problem, l1_ratio: float, alphas: np.ndarray, *, tol: 
         intercepts=result.intercepts, dual_gaps=result.gaps, n_iter=result.n_iter,
         tol=result.tol, dev_ratio=dev_ratio, null_deviance=null, l1_ratio=float(l1_ratio),
         relaxed_coefs=relaxed_coefs, relaxed_intercepts=relaxed_intercepts,
+        feature_names=feature_names,
+    )
+
+
+def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarray, *,
+                     offset: np.ndarray | None = None, tol: float = 1e-7,
+                     max_iter: int = 100, warn: bool = True, feature_names=None) -> Path:
+    """Proximal Newton along the decreasing alphas (binomial, poisson) -> Path.
+
+    dual_gaps holds each solution's KKT violation (the GLM certificate), n_iter its Newton
+    steps, dev_ratio 1 - deviance / null deviance (glmnet's dev.ratio), and predict() the
+    linear predictor (glmnet's type="link").
+    """
+    from penalized.newton import solve_glm
+
+    y = family.check_y(problem.y)
+    n = y.shape[0]
+    offset = np.zeros(n) if offset is None else offset
+    sw = problem.weights * problem.sum_weights
+    results = solve_glm(problem, family, alphas, l1_ratio, offset=offset, tol=tol,
+                        max_iter=max_iter, warn=warn)
+    X = problem.design.base.X if isinstance(problem.design, GramDesign) else problem.design.X
+    coefs = np.array([r.coef for r in results])
+    intercepts = np.array([r.intercept for r in results])
+    eta = offset[:, None] + intercepts + np.asarray(X @ coefs.T, dtype=np.float64)
+    null_dev = family.deviance(y, family.null_eta(y, sw, offset, problem.fit_intercept), sw)
+    dev = np.array([family.deviance(y, eta[:, k], sw) for k in range(len(results))])
+    return Path(
+        alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs, intercepts=intercepts,
+        dual_gaps=np.array([r.gap for r in results]),
+        n_iter=np.array([r.n_iter for r in results]), tol=results[0].tol if results else tol,
+        dev_ratio=1.0 - dev / null_dev if null_dev > 0 else np.zeros(len(results)),
+        null_deviance=null_dev / problem.sum_weights, l1_ratio=float(l1_ratio),
         feature_names=feature_names,
     )
 
@@ -179,7 +253,7 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
          standardize: bool = False, sample_weight=None, penalty_factor=None,
          lower_bounds=None, upper_bounds=None, positive: bool = False,
          precompute="auto", tol: float = 1e-7, max_iter: int = 100_000,
-         relax: bool = False) -> Path:
+         relax: bool = False, offset=None) -> Path:
     """The whole regularization path of the elastic net, glmnet-style.
 
     Minimizes, for each alpha of a decreasing grid,
@@ -197,8 +271,11 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
     y : array-like of shape (n_samples,)
     l1_ratio : float in [0, 1], default=1.0
         1 is the lasso, 0 ridge (whose grid follows glmnet: alpha_max as for 0.001).
-    family : {"gaussian"}
-        The datafit; least squares here.
+    family : {"gaussian", "binomial", "poisson"}
+        The datafit: least squares, logistic (y in {0, 1}) or Poisson (log link, y >= 0).
+        For the last two the first term is the mean negative log-likelihood (weighted), the
+        solver is proximal Newton, each solution's certificate (Path.dual_gaps) is its KKT
+        violation, and max_iter counts Newton steps (at most 1000).
     alphas : array-like, optional
         The grid. User alphas must be finite and > 0; they are sorted in decreasing order
         (the order the warm starts need), and the Path holds them sorted.
@@ -225,7 +302,10 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
         Coordinate-descent epochs allowed per alpha.
     relax : bool
         Also compute the relaxed fits (unpenalized refits on each active set) for
-        Path.coef_at(alpha, gamma).
+        Path.coef_at(alpha, gamma); gaussian family.
+    offset : array-like of shape (n_samples,), optional
+        A fixed part of the linear predictor (binomial, poisson): for counts with exposure
+        t_i, offset = log(t_i).
 
     Returns
     -------
@@ -233,6 +313,8 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
     """
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}.")
+    if family != "gaussian" and relax:
+        raise ValueError("relax=True is available for the gaussian family only.")
     check_number(l1_ratio, "l1_ratio", Interval(Real, 0, 1))
     check_number(n_alphas, "n_alphas", Interval(Integral, 1, None))
     if eps is not None:
@@ -246,10 +328,21 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
         standardize=standardize, penalty_factor=penalty_factor, lower_bounds=lower_bounds,
         upper_bounds=upper_bounds, positive=positive, precompute=precompute,
     )
-    grid = (alpha_grid(problem, l1_ratio, n_alphas, eps) if alphas is None
-            else check_alphas(alphas))
+    names = None if names is None else np.asarray(names, dtype=object)
+    fam = get_family(family)
+    if family != "gaussian":
+        fam.check_y(y)
+        offset = None if offset is None else check_feature_vector(offset, "offset", X.shape[0],
+                                                                  0.0)
+    elif offset is not None:
+        raise ValueError("offset is for the binomial and poisson families.")
+    grid = (alpha_grid(problem, l1_ratio, n_alphas, eps, family=fam, offset=offset)
+            if alphas is None else check_alphas(alphas))
+    if family != "gaussian":
+        return compute_glm_path(problem, fam, l1_ratio, grid, offset=offset, tol=tol,
+                                max_iter=min(max_iter, 1000), feature_names=names)
     return compute_path(problem, l1_ratio, grid, tol=tol, max_iter=max_iter, relax=relax,
-                        feature_names=None if names is None else np.asarray(names, dtype=object))
+                        feature_names=names)
 
 
 def enet_path(X, y, *, l1_ratio: float = 0.5, eps: float = 1e-3, n_alphas="deprecated",

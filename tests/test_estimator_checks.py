@@ -2,7 +2,17 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from penalized import ElasticNet, ElasticNetCV, Lasso, LassoCV, LassoIC, Ridge, RidgeCV
+from penalized import (
+    ElasticNet,
+    ElasticNetCV,
+    Lasso,
+    LassoCV,
+    LassoIC,
+    LogisticRegression,
+    PoissonRegressor,
+    Ridge,
+    RidgeCV,
+)
 
 # Exactly the exclusions scikit-learn's own classes of the same names carry
 # (sklearn/utils/_test_common/instance_generator.py): closed-form Ridge has no iterations.
@@ -13,7 +23,8 @@ EXPECTED_FAILURES = {
 
 @parametrize_with_checks(
     [Lasso(), ElasticNet(), Ridge(), RidgeCV(), LassoCV(), ElasticNetCV(),
-     LassoIC(noise_variance=1.0)],
+     LassoIC(noise_variance=1.0), LogisticRegression(), LogisticRegression(l1_ratio=1.0),
+     PoissonRegressor()],
     expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}),
 )
 def test_sklearn_compatible_estimator(estimator, check):

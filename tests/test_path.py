@@ -172,12 +172,21 @@ def test_user_alphas_are_sorted(rng):
     ({"l1_ratio": 2.0}, "'l1_ratio' parameter"),
     ({"n_alphas": 0}, "'n_alphas' parameter"),
     ({"tol": -1.0}, "'tol' parameter"),
-    ({"family": "binomial"}, "family must be one of"),
+    ({"family": "gamma"}, "family must be one of"),
+    ({"family": "binomial"}, r"y in \{0, 1\}"),
+    ({"offset": np.zeros(20)}, "offset is for the binomial and poisson"),
 ])
 def test_bad_path_input(rng, kwargs, match):
     X, y = make_regression(rng, 20, 4)
     with pytest.raises(ValueError, match=match):
         path(X, y, **kwargs)
+
+
+def test_offset_must_match_the_samples(rng):
+    X, _ = make_regression(rng, 20, 4)
+    counts = rng.poisson(2.0, 20)
+    with pytest.raises(ValueError, match="offset must be a scalar or have shape"):
+        path(X, counts, family="poisson", offset=[1.0, 2.0])
 
 
 def test_nan_in_X_is_rejected(rng):

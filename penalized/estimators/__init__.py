@@ -2,6 +2,9 @@
 
 from penalized.estimators._cv import ElasticNetCV, LassoCV, LassoIC
 from penalized.estimators._linear import ElasticNet, Lasso
+from penalized.estimators._logistic import LogisticRegression
+from penalized.estimators._poisson import PoissonRegressor
 from penalized.estimators._ridge import Ridge, RidgeCV
 
-__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "LassoIC", "Ridge", "RidgeCV"]
+__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "LassoIC", "LogisticRegression",
+           "PoissonRegressor", "Ridge", "RidgeCV"]

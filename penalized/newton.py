@@ -1,0 +1,322 @@
+"""Proximal Newton (IRLS) for the non-Gaussian families, on the coordinate-descent engine.
+
+For each alpha, minimizes
+
+    F(b0, b) = (1 / S) sum_i s_i loss(y_i, offset_i + b0 + x_i'b)
+               + alpha * sum_j pf_j s_j (l1_ratio |b_j| + (1 - l1_ratio)/2 s_j b_j^2)
+
+within the bounds (s_i the sample weights, S their sum; pf and the scales s_j as in the
+Gaussian problem). Each step solves the penalized weighted least-squares model of F at the
+current point (working weights h_i = s_i loss'', working response z = eta - loss'/loss'') with
+`solver.solve_arrays`, then backtracks along the step until F decreases, so F never
+increases. The multinomial family cycles over the classes, one such step per class (glmnet's
+approach), all K coefficient vectors penalized (the symmetric parametrization); the
+intercepts, which the penalty does not pin down, are centred to sum to zero.
+
+The stopping rule is a certificate: the largest violation of the KKT conditions of F
+(gradient against the subdifferential of the penalty, with bounds and the intercept's own
+condition), at most tol times the largest gradient of the intercept-only model.
+"""
+
+import dataclasses
+import warnings
+
+import numpy as np
+from scipy.special import logsumexp, softmax
+from sklearn.exceptions import ConvergenceWarning
+
+from penalized._problem import Problem
+from penalized._validation import choose_design
+from penalized.design import GramDesign
+from penalized.families import MIN_HESSIAN
+from penalized.results import FitResult
+from penalized.solver import penalty_weights, solve_arrays
+
+MAX_HALVINGS = 40  # a step shrunk 2^40 times no longer moves anything
+
+
+def _raw_X(problem: Problem):
+    design = problem.design
+    return design.base.X if isinstance(design, GramDesign) else design.X
+
+
+def _matvec(X, coef):
+    return np.asarray(X @ coef, dtype=np.float64).ravel()
+
+
+def _penalty(coef, alpha, l1w, l2w):
+    return alpha * (l1w @ np.abs(coef) + 0.5 * l2w @ (coef * coef))
+
+
+def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lower, upper, fit_intercept) -> float:
+    """Largest violation of  0 in grad_j + alpha l2_j b_j + alpha l1_j d|b_j| + N_box(b_j)."""
+    g = grad + alpha * l2w * coef
+    l1 = alpha * l1w
+    inside = (coef != 0) & (coef > lower) & (coef < upper)
+    viol = np.where(inside, np.abs(g + l1 * np.sign(coef)), 0.0)
+    at_zero = coef == 0
+    up_room = np.where(upper > 0, -g - l1, -np.inf)  # could increase b_j from 0
+    down_room = np.where(lower < 0, g - l1, -np.inf)  # could decrease b_j from 0
+    viol = np.where(at_zero, np.maximum(np.maximum(up_room, down_room), 0.0), viol)
+    at_upper = (coef != 0) & (coef >= upper)
+    viol = np.where(at_upper, np.maximum(g + l1 * np.sign(coef), 0.0), viol)
+    at_lower = (coef != 0) & (coef <= lower)
+    viol = np.where(at_lower, np.maximum(-(g + l1 * np.sign(coef)), 0.0), viol)
+    out = float(viol.max(initial=0.0))
+    return max(out, abs(grad0)) if fit_intercept else out
+
+
+class _Fit:
+    """The data of one GLM fit: X, y, offset, weights, penalty weights."""
+
+    def __init__(self, problem: Problem, family, y, offset, l1_ratio):
+        self.problem = problem
+        self.family = family
+        self.X = _raw_X(problem)
+        self.y = y
+        self.offset = offset
+        self.sw = problem.weights * problem.sum_weights  # raw sample weights
+        self.S = problem.sum_weights
+        self.l1w, self.l2w = penalty_weights(problem, l1_ratio)
+        self.l1_ratio = l1_ratio
+        self.precompute = isinstance(problem.design, GramDesign)
+
+    def objective(self, eta, coef, alpha):
+        return self.sw @ self.family.loss(self.y, eta) / self.S + _penalty(
+            coef, alpha, self.l1w, self.l2w)
+
+    def gradient(self, eta):
+        g, _ = self.family.derivatives(self.y, eta)
+        wg = self.sw * g / self.S
+        return np.asarray(self.X.T @ wg, dtype=np.float64).ravel(), float(wg.sum())
+
+    def wls_step(self, eta, coef, intercept, alpha, tol, max_epochs):
+        """The minimizer of the penalized quadratic model of F at eta (one IRLS solve)."""
+        g, h = self.family.derivatives(self.y, eta)
+        hw = self.sw * h
+        total = hw.sum()
+        z = (eta - self.offset) - g / h
+        problem = self.problem
+        design = choose_design(self.X, hw / total, problem.fit_intercept, self.precompute)
+        wls = dataclasses.replace(problem, design=design, y=z, weights=hw / total,
+                                  sum_weights=float(total))
+        result = solve_arrays(wls, np.array([alpha * self.S / total]), self.l1_ratio, tol=tol,
+                              max_iter=max_epochs, coef_init=coef, warn=False)
+        return result.coefs[0], float(result.intercepts[0]), int(result.n_iter[0])
+
+
+def _inner_tol(tol: float) -> float:
+    """Gap tolerance of the least-squares steps. The KKT violation of an inexact step is
+    about the square root of its gap, hence tol squared (with a margin)."""
+    return max(1e-16, min(1e-4, 1e-2 * tol * tol))
+
+
+def _line_search(fit, alpha, coef, intercept, eta, value, new_coef, new_intercept):
+    """Backtrack from the full step until F does not increase; returns the accepted point."""
+    d_coef, d_int = new_coef - coef, new_intercept - intercept
+    d_eta = _matvec(fit.X, d_coef) + d_int
+    t = 1.0
+    for _ in range(MAX_HALVINGS):
+        trial_eta = eta + t * d_eta
+        trial = fit.objective(trial_eta, coef + t * d_coef, alpha)
+        if trial <= value + 1e-14 * abs(value):
+            return coef + t * d_coef, intercept + t * d_int, trial_eta, trial
+        t *= 0.5
+    return coef, intercept, eta, value
+
+
+def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
+              offset: np.ndarray | None = None, tol: float = 1e-4, max_iter: int = 100,
+              max_epochs: int = 100_000, coef_init=None, intercept_init=None,
+              warn: bool = True) -> list[FitResult]:
+    """Proximal Newton along the decreasing alphas (binomial, poisson), warm-started.
+
+    max_iter bounds the Newton steps per alpha. FitResult.gap holds the KKT violation
+    reached and FitResult.tol the bound it had to meet.
+    """
+    y = family.check_y(problem.y)
+    n = y.shape[0]
+    offset = np.zeros(n) if offset is None else np.asarray(offset, dtype=np.float64)
+    fit = _Fit(problem, family, y, offset, l1_ratio)
+    null_eta = family.null_eta(y, fit.sw, offset, problem.fit_intercept)
+    grad_null, _ = fit.gradient(null_eta)
+    tol_kkt = tol * max(float(np.abs(grad_null).max(initial=0.0)), 1e-12)
+    coef = np.zeros(problem.n_features) if coef_init is None else np.array(coef_init, float)
+    if intercept_init is not None:
+        intercept = float(intercept_init)
+    elif problem.fit_intercept:
+        intercept = float(np.mean(null_eta - offset))
+    else:
+        intercept = 0.0
+    eta = offset + intercept + _matvec(fit.X, coef)
+    results = []
+    for alpha in np.asarray(alphas, dtype=np.float64):
+        value = fit.objective(eta, coef, alpha)
+        grad, grad0 = fit.gradient(eta)
+        kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w, problem.lower_bounds,
+                            problem.upper_bounds, problem.fit_intercept)
+        steps = 0
+        while kkt > tol_kkt and steps < max_iter:
+            new_coef, new_int, _ = fit.wls_step(eta, coef, intercept, alpha,
+                                                _inner_tol(tol), max_epochs)
+            if not problem.fit_intercept:
+                new_int = 0.0
+            coef, intercept, eta, new_value = _line_search(fit, alpha, coef, intercept, eta,
+                                                           value, new_coef, new_int)
+            steps += 1
+            grad, grad0 = fit.gradient(eta)
+            kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w,
+                                problem.lower_bounds, problem.upper_bounds,
+                                problem.fit_intercept)
+            stalled = new_value >= value
+            value = new_value
+            if stalled:
+                break
+        result = FitResult(coef.copy(), intercept, steps, kkt, tol_kkt)
+        if warn and not result.converged:
+            _warn(alpha, family, max_iter, kkt, tol_kkt, coef)
+        results.append(result)
+    return results
+
+
+def _warn(alpha, family, max_iter, kkt, tol_kkt, coef):
+    hint = ""
+    if alpha == 0 and family.name in ("binomial", "multinomial"):
+        hint = (" With no penalty the classes may be perfectly separable, where the "
+                "coefficients grow without bound; add a penalty (finite C or alpha > 0).")
+    warnings.warn(
+        f"Proximal Newton did not converge at alpha={alpha:.6g} within max_iter={max_iter} "
+        f"steps: KKT violation {kkt:.3e}, tolerance {tol_kkt:.3e}.{hint}",
+        ConvergenceWarning, stacklevel=3,
+    )
+
+
+def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ratio: float,
+                      *, tol: float = 1e-4, max_iter: int = 100, max_epochs: int = 100_000,
+                      coef_init=None, warn: bool = True) -> list[tuple]:
+    """Penalized multinomial regression (softmax, all K classes penalized) along alphas.
+
+    Y is the (n_samples, K) indicator matrix. Returns, per alpha, (coef (K, p),
+    intercept (K,), steps, kkt, tol_kkt). One step cycles over the classes: a quadratic
+    model in class k's coefficients (weights s_i p_ik (1 - p_ik)) solved by the engine, then
+    a backtracking line search on the full multinomial objective.
+    """
+    n, K = Y.shape
+    p = problem.n_features
+    X = _raw_X(problem)
+    sw = problem.weights * problem.sum_weights
+    S = problem.sum_weights
+    l1w, l2w = penalty_weights(problem, l1_ratio)
+    precompute = isinstance(problem.design, GramDesign)
+
+    def loss(eta):
+        return sw @ (logsumexp(eta, axis=1) - np.sum(Y * eta, axis=1)) / S
+
+    def objective(eta, coef, alpha):
+        return loss(eta) + sum(_penalty(coef[k], alpha, l1w, l2w) for k in range(K))
+
+    def gradient(eta):
+        R = sw[:, None] * (softmax(eta, axis=1) - Y) / S
+        return np.asarray(X.T @ R, dtype=np.float64).T, R.sum(axis=0)
+
+    def kkt(eta, coef, alpha):
+        G, g0 = gradient(eta)
+        return max(kkt_violation(G[k], g0[k], coef[k], alpha, l1w, l2w, problem.lower_bounds,
+                                 problem.upper_bounds, problem.fit_intercept)
+                   for k in range(K))
+
+    coef = np.zeros((K, p)) if coef_init is None else np.array(coef_init, dtype=float)
+    prior = np.clip(sw @ Y / S, 1e-12, None)
+    intercept = (np.log(prior) - np.log(prior).mean() if problem.fit_intercept
+                 else np.zeros(K))
+    eta = intercept + np.asarray(X @ coef.T, dtype=np.float64)
+    G0, _ = gradient(np.broadcast_to(intercept, (n, K)))
+    tol_kkt = tol * max(float(np.abs(G0).max(initial=0.0)), 1e-12)
+    out = []
+    for alpha in np.asarray(alphas, dtype=np.float64):
+        value = objective(eta, coef, alpha)
+        violation = kkt(eta, coef, alpha)
+        steps = 0
+        while violation > tol_kkt and steps < max_iter:
+            before = value
+            for k in range(K):
+                P = softmax(eta, axis=1)
+                h = np.maximum(P[:, k] * (1.0 - P[:, k]), MIN_HESSIAN)
+                hw = sw * h
+                total = hw.sum()
+                z = eta[:, k] - (P[:, k] - Y[:, k]) / h
+                design = choose_design(X, hw / total, problem.fit_intercept, precompute)
+                wls = dataclasses.replace(problem, design=design, y=z, weights=hw / total,
+                                          sum_weights=float(total))
+                res = solve_arrays(wls, np.array([alpha * S / total]), l1_ratio,
+                                   tol=_inner_tol(tol), max_iter=max_epochs,
+                                   coef_init=coef[k], warn=False)
+                d_coef = res.coefs[0] - coef[k]
+                d_int = (float(res.intercepts[0]) - intercept[k]) if problem.fit_intercept \
+                    else 0.0
+                d_eta = _matvec(X, d_coef) + d_int
+                t = 1.0
+                for _ in range(MAX_HALVINGS):
+                    trial_eta = eta.copy()
+                    trial_eta[:, k] += t * d_eta
+                    trial_coef = coef.copy()
+                    trial_coef[k] += t * d_coef
+                    trial = objective(trial_eta, trial_coef, alpha)
+                    if trial <= value + 1e-14 * abs(value):
+                        eta, coef, value = trial_eta, trial_coef, trial
+                        intercept[k] += t * d_int
+                        break
+                    t *= 0.5
+            if np.isinf(problem.lower_bounds).all() and np.isinf(problem.upper_bounds).all():
+                # the likelihood ignores a common shift of the K coefficient vectors: take
+                # the shift that minimizes the penalty (the slow direction of the cycling)
+                coef = coef - _best_shift(coef, alpha * l1w, alpha * l2w)
+                eta = intercept + np.asarray(X @ coef.T, dtype=np.float64)
+                value = objective(eta, coef, alpha)
+            steps += 1
+            violation = kkt(eta, coef, alpha)
+            if value >= before:
+                break
+        if problem.fit_intercept:  # softmax is invariant to a common shift of the intercepts
+            shift = intercept.mean()
+            intercept = intercept - shift
+            eta = eta - shift
+        if warn and violation > tol_kkt:
+            _warn(alpha, _MultinomialName, max_iter, violation, tol_kkt, coef)
+        out.append((coef.copy(), intercept.copy(), steps, violation, tol_kkt))
+    return out
+
+
+def _best_shift(coef: np.ndarray, l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
+    """Per feature j, the c minimizing sum_k l1_j |b_kj - c| + l2_j / 2 (b_kj - c)^2.
+
+    The mean for ridge, a median for the lasso; found by bisection on the (monotone)
+    derivative for the elastic net. Features without penalty keep c = 0.
+    """
+    lo, hi = coef.min(axis=0), coef.max(axis=0)
+    for _ in range(60):
+        c = 0.5 * (lo + hi)
+        d = coef - c
+        slope = -(l1 * np.sign(d)).sum(axis=0) - (l2 * d).sum(axis=0)  # derivative in c
+        hi = np.where(slope > 0, c, hi)
+        lo = np.where(slope > 0, lo, c)
+    c = 0.5 * (lo + hi)
+
+    def cost(shift):
+        d = coef - shift
+        return (l1 * np.abs(d)).sum(axis=0) + 0.5 * (l2 * d * d).sum(axis=0)
+
+    # With an L1 part the minimum is often at a kink c = b_kj: take the kink exactly (so
+    # that b_kj - c is an exact zero) when it is as good as the bisection's point.
+    best = cost(c)
+    for k in range(coef.shape[0]):
+        at_kink = cost(coef[k])
+        take = (l1 > 0) & (at_kink <= best * (1 + 1e-12) + 1e-300)
+        c = np.where(take, coef[k], c)
+        best = np.where(take, np.minimum(at_kink, best), best)
+    return np.where((l1 > 0) | (l2 > 0), c, 0.0)
+
+
+class _MultinomialName:
+    name = "multinomial"
+

@@ -1,0 +1,159 @@
+"""LogisticRegression and PoissonRegressor against scikit-learn, and hard data."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+from sklearn.linear_model import PoissonRegressor as SkPoissonRegressor
+from sklearn.preprocessing import StandardScaler
+
+from penalized import LogisticRegression, PoissonRegressor, path
+from penalized.newton import kkt_violation
+
+
+@pytest.fixture(scope="module")
+def binary():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X)[:, :12], y
+
+
+@pytest.mark.parametrize("C, l1_ratio", [(1.0, 0.0), (0.1, 1.0), (0.5, 0.5)])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_binary_matches_sklearn(binary, C, l1_ratio, sparse):
+    X, y = binary
+    solver = "saga" if l1_ratio > 0 else "lbfgs"
+    ref = SkLogisticRegression(C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-12,
+                               max_iter=100_000).fit(X, y)
+    got = LogisticRegression(C=C, l1_ratio=l1_ratio, tol=1e-9).fit(
+        sp.csr_matrix(X) if sparse else X, y)
+    assert got.coef_.shape == (1, 12) and got.intercept_.shape == (1,)
+    np.testing.assert_allclose(got.coef_, ref.coef_, atol=2e-5)
+    np.testing.assert_allclose(got.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+    if l1_ratio == 1.0:
+        np.testing.assert_array_equal(got.coef_ == 0, np.abs(ref.coef_) < 1e-8)
+
+
+@pytest.mark.parametrize("C, l1_ratio", [(1.0, 0.0), (0.3, 1.0)])
+def test_multinomial_matches_sklearn(C, l1_ratio):
+    X, y = load_iris(return_X_y=True)
+    solver = "saga" if l1_ratio > 0 else "lbfgs"
+    ref = SkLogisticRegression(C=C, l1_ratio=l1_ratio, solver=solver, tol=1e-12,
+                               max_iter=200_000).fit(X, y)
+    got = LogisticRegression(C=C, l1_ratio=l1_ratio, tol=1e-9).fit(X, y)
+    assert got.coef_.shape == (3, 4)
+    np.testing.assert_allclose(got.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(got.coef_, ref.coef_, atol=1e-3)
+    assert got.intercept_.sum() == pytest.approx(0.0, abs=1e-10)
+    np.testing.assert_allclose(np.exp(got.predict_log_proba(X)), got.predict_proba(X))
+
+
+def test_weights_and_class_weights_match_sklearn(binary):
+    X, y = binary
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    kw = dict(C=0.5, class_weight="balanced")
+    ref = SkLogisticRegression(tol=1e-12, max_iter=100_000, **kw).fit(X, y, sample_weight=w)
+    got = LogisticRegression(tol=1e-9, **kw).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(got.coef_, ref.coef_, atol=2e-5)
+
+
+def test_deprecated_penalty_spelling(binary):
+    X, y = binary
+    with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
+        old = LogisticRegression(penalty="l1", C=0.1, tol=1e-9).fit(X, y)
+    new = LogisticRegression(l1_ratio=1.0, C=0.1, tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(old.coef_, new.coef_)
+
+
+def test_solution_satisfies_kkt(binary):
+    X, y = binary
+    model = LogisticRegression(C=0.2, l1_ratio=0.7, tol=1e-8).fit(X, y)
+    n = len(y)
+    eta = X @ model.coef_[0] + model.intercept_[0]
+    resid = (1 / (1 + np.exp(-eta)) - y) / n
+    alpha = 1 / (0.2 * n)
+    viol = kkt_violation(X.T @ resid, resid.sum(), model.coef_[0], alpha, np.full(12, 0.7),
+                         np.full(12, 0.3), np.full(12, -np.inf), np.full(12, np.inf), True)
+    assert viol < 1e-6
+
+
+def test_separable_without_penalty_warns_and_stops():
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    y = np.array([0, 0, 1, 1])
+    with pytest.warns(ConvergenceWarning, match="separable"):
+        model = LogisticRegression(C=np.inf, max_iter=30).fit(X, y)
+    assert np.isfinite(model.coef_).all()
+    # with a penalty the solution is finite and found
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        penalized_fit = LogisticRegression(C=1.0, tol=1e-8).fit(X, y)
+    assert 0 < penalized_fit.coef_[0, 0] < 10
+
+
+def test_bad_input(binary):
+    X, y = binary
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        LogisticRegression().fit(X, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="dual=True"):
+        LogisticRegression(dual=True).fit(X, y)
+    with pytest.raises(ValueError, match="'C' parameter"):
+        LogisticRegression(C=-1.0).fit(X, y)
+    Xn = X.copy()
+    Xn[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        LogisticRegression().fit(Xn, y)
+
+
+@pytest.fixture(scope="module")
+def counts():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((300, 8))
+    y = rng.poisson(np.exp(0.3 + X[:, :3] @ np.array([0.5, -0.4, 0.2])))
+    return X, y
+
+
+def test_poisson_matches_sklearn(counts):
+    X, y = counts
+    ref = SkPoissonRegressor(alpha=0.05, tol=1e-12, max_iter=10_000).fit(X, y)
+    got = PoissonRegressor(alpha=0.05, tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(got.coef_, ref.coef_, atol=1e-6)
+    assert got.intercept_ == pytest.approx(ref.intercept_, abs=1e-6)
+    assert got.score(X, y) == pytest.approx(ref.score(X, y))
+
+
+def test_poisson_lasso_selects_and_satisfies_kkt(counts):
+    X, y = counts
+    model = PoissonRegressor(alpha=0.05, l1_ratio=1.0, tol=1e-9).fit(X, y)
+    assert (model.coef_[3:] == 0).sum() >= 3 and (model.coef_[:2] != 0).all()
+    mu = np.exp(X @ model.coef_ + model.intercept_)
+    grad = X.T @ (mu - y) / len(y)
+    viol = kkt_violation(grad, (mu - y).mean(), model.coef_, 0.05, np.ones(8), np.zeros(8),
+                         np.full(8, -np.inf), np.full(8, np.inf), True)
+    assert viol < 1e-6
+
+
+def test_poisson_rejects_negative_counts(counts):
+    X, y = counts
+    with pytest.raises(ValueError, match="negative"):
+        PoissonRegressor().fit(X, y - 5.0)
+
+
+def test_glm_paths(binary, counts):
+    X, y = binary
+    fitted = path(X, y, family="binomial", n_alphas=20, tol=1e-8)
+    assert fitted.n_nonzero[0] == 0 and fitted.n_nonzero[-1] > 5
+    assert (np.diff(fitted.dev_ratio) >= -1e-9).all()
+    below = path(X, y, family="binomial", alphas=[0.999 * fitted.alphas[0]], tol=1e-8)
+    assert below.n_nonzero[0] >= 1
+    n, k = len(y), 10
+    single = LogisticRegression(C=1 / (fitted.alphas[k] * n), l1_ratio=1.0, tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(single.coef_[0], fitted.coefs[k], atol=1e-5)
+    Xc, yc = counts
+    exposure = np.random.default_rng(2).uniform(0.5, 2.0, len(yc))
+    with_offset = path(Xc, yc, family="poisson", n_alphas=5, offset=np.log(exposure))
+    assert np.isfinite(with_offset.coefs).all() and with_offset.converged.all()
+    with pytest.raises(ValueError, match="relax=True"):
+        path(X, y, family="binomial", relax=True)
