@@ -1,4 +1,4 @@
-"""LogisticRegression and PoissonRegressor against scikit-learn, and hard data."""
+"""LogisticRegression against scikit-learn, hard data, and the binomial/poisson paths."""
 
 import warnings
 
@@ -8,10 +8,9 @@ import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
-from sklearn.linear_model import PoissonRegressor as SkPoissonRegressor
 from sklearn.preprocessing import StandardScaler
 
-from penalized import LogisticRegression, PoissonRegressor, path
+from penalized import LogisticRegression, path
 from penalized.newton import kkt_violation
 
 
@@ -111,34 +110,7 @@ def test_bad_input(binary):
 def counts():
     rng = np.random.default_rng(1)
     X = rng.standard_normal((300, 8))
-    y = rng.poisson(np.exp(0.3 + X[:, :3] @ np.array([0.5, -0.4, 0.2])))
-    return X, y
-
-
-def test_poisson_matches_sklearn(counts):
-    X, y = counts
-    ref = SkPoissonRegressor(alpha=0.05, tol=1e-12, max_iter=10_000).fit(X, y)
-    got = PoissonRegressor(alpha=0.05, tol=1e-9).fit(X, y)
-    np.testing.assert_allclose(got.coef_, ref.coef_, atol=1e-6)
-    assert got.intercept_ == pytest.approx(ref.intercept_, abs=1e-6)
-    assert got.score(X, y) == pytest.approx(ref.score(X, y))
-
-
-def test_poisson_lasso_selects_and_satisfies_kkt(counts):
-    X, y = counts
-    model = PoissonRegressor(alpha=0.05, l1_ratio=1.0, tol=1e-9).fit(X, y)
-    assert (model.coef_[3:] == 0).sum() >= 3 and (model.coef_[:2] != 0).all()
-    mu = np.exp(X @ model.coef_ + model.intercept_)
-    grad = X.T @ (mu - y) / len(y)
-    viol = kkt_violation(grad, (mu - y).mean(), model.coef_, 0.05, np.ones(8), np.zeros(8),
-                         np.full(8, -np.inf), np.full(8, np.inf), True)
-    assert viol < 1e-6
-
-
-def test_poisson_rejects_negative_counts(counts):
-    X, y = counts
-    with pytest.raises(ValueError, match="negative"):
-        PoissonRegressor().fit(X, y - 5.0)
+    return X, rng.poisson(np.exp(0.3 + X[:, :3] @ np.array([0.5, -0.4, 0.2])))
 
 
 def test_glm_paths(binary, counts):
