@@ -140,3 +140,8 @@ class GramDesign:
 
     def state(self, store, y_c, coef):
         return store.q - self.Q @ coef
+
+
+def raw_X(design):
+    """The X a design reads (for a Gram design, the X it was computed from)."""
+    return design.base.X if isinstance(design, GramDesign) else design.X

@@ -27,17 +27,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 from penalized._problem import Problem
 from penalized._validation import choose_design
-from penalized.design import GramDesign
+from penalized.design import GramDesign, raw_X
 from penalized.families import MIN_HESSIAN
 from penalized.results import FitResult
 from penalized.solver import penalty_weights, solve_arrays
 
 MAX_HALVINGS = 40  # a step shrunk 2^40 times no longer moves anything
-
-
-def _raw_X(problem: Problem):
-    design = problem.design
-    return design.base.X if isinstance(design, GramDesign) else design.X
 
 
 def _matvec(X, coef):
@@ -72,7 +67,7 @@ class _Fit:
     def __init__(self, problem: Problem, family, y, offset, l1_ratio):
         self.problem = problem
         self.family = family
-        self.X = _raw_X(problem)
+        self.X = raw_X(problem.design)
         self.y = y
         self.offset = offset
         self.sw = problem.weights * problem.sum_weights  # raw sample weights
@@ -203,7 +198,7 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
     """
     n, K = Y.shape
     p = problem.n_features
-    X = _raw_X(problem)
+    X = raw_X(problem.design)
     sw = problem.weights * problem.sum_weights
     S = problem.sum_weights
     l1w, l2w = penalty_weights(problem, l1_ratio)

@@ -27,7 +27,7 @@ from penalized._validation import (
     check_feature_vector,
     check_number,
 )
-from penalized.design import GramDesign
+from penalized.design import raw_X
 from penalized.families import get_family
 from penalized.results import Path
 from penalized.solver import penalty_weights, solve, solve_arrays
@@ -71,16 +71,22 @@ def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
     y_c = y - problem.y_mean(y)
     coef = null_coef(problem, target)
     resid = y_c - (design.matvec(coef) - design.x_mean @ coef) if coef.any() else y_c
-    grad = design.rmatvec(resid)
+    return _zeroing_alpha(problem, design.rmatvec(resid), l1w, coef.any())
+
+
+def _zeroing_alpha(problem: Problem, grad: np.ndarray, l1w: np.ndarray, fitted_free: bool):
+    """The smallest alpha keeping every penalized b_j at 0, given the descent direction
+    `grad` (minus the loss gradient) at the null model: g_j <= alpha l1_j where b_j may grow,
+    -g_j <= alpha l1_j where it may shrink."""
     up = np.where(problem.upper_bounds > 0, np.maximum(grad, 0.0), 0.0)
     down = np.where(problem.lower_bounds < 0, np.maximum(-grad, 0.0), 0.0)
     penalized = l1w > 0
     if not penalized.any():
         return 0.0
     top = float(np.max(np.maximum(up, down)[penalized] / l1w[penalized]))
-    # The unpenalized features are fitted iteratively (to ~1e-12): a relative margin far
-    # above that keeps the path's own refit from leaving rounding-level non-zeros at the top.
-    return top * (1.0 + 1e-9) if coef.any() else top
+    # Unpenalized features are fitted iteratively (to ~1e-12): a relative margin far above
+    # that keeps the path's own refit from leaving rounding-level non-zeros at the top.
+    return top * (1.0 + 1e-9) if fitted_free else top
 
 
 def glm_alpha_max(problem: Problem, family, l1_ratio: float,
@@ -95,6 +101,7 @@ def glm_alpha_max(problem: Problem, family, l1_ratio: float,
     n = y.shape[0]
     offset = np.zeros(n) if offset is None else offset
     sw = problem.weights * problem.sum_weights
+    X = raw_X(problem.design)
     free = problem.penalty_factor == 0.0
     if free.any():
         pinned = dataclasses.replace(
@@ -102,22 +109,12 @@ def glm_alpha_max(problem: Problem, family, l1_ratio: float,
             upper_bounds=np.where(free, problem.upper_bounds, 0.0))
         fit = solve_glm(pinned, family, np.array([1.0]), 1.0, offset=offset, tol=1e-10,
                         warn=False)[0]
-        X = problem.design.base.X if isinstance(problem.design, GramDesign) \
-            else problem.design.X
         eta = offset + fit.intercept + np.asarray(X @ fit.coef).ravel()
     else:
         eta = family.null_eta(y, sw, offset, problem.fit_intercept)
     g, _ = family.derivatives(y, eta)
-    wg = sw * g / problem.sum_weights
-    X = problem.design.base.X if isinstance(problem.design, GramDesign) else problem.design.X
-    grad = -np.asarray(X.T @ wg, dtype=np.float64).ravel()  # descent direction of the loss
-    up = np.where(problem.upper_bounds > 0, np.maximum(grad, 0.0), 0.0)
-    down = np.where(problem.lower_bounds < 0, np.maximum(-grad, 0.0), 0.0)
-    penalized = l1w > 0
-    if not penalized.any():
-        return 0.0
-    top = float(np.max(np.maximum(up, down)[penalized] / l1w[penalized]))
-    return top * (1.0 + 1e-9) if free.any() else top
+    grad = -np.asarray(X.T @ (sw * g / problem.sum_weights), dtype=np.float64).ravel()
+    return _zeroing_alpha(problem, grad, l1w, free.any())
 
 
 def alpha_grid(problem: Problem, l1_ratio: float, n_alphas: int = 100,
@@ -187,7 +184,7 @@ def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarr
     sw = problem.weights * problem.sum_weights
     results = solve_glm(problem, family, alphas, l1_ratio, offset=offset, tol=tol,
                         max_iter=max_iter, warn=warn)
-    X = problem.design.base.X if isinstance(problem.design, GramDesign) else problem.design.X
+    X = raw_X(problem.design)
     coefs = np.array([r.coef for r in results])
     intercepts = np.array([r.intercept for r in results])
     eta = offset[:, None] + intercepts + np.asarray(X @ coefs.T, dtype=np.float64)
@@ -214,7 +211,7 @@ def relaxed_fits(problem: Problem, coefs: np.ndarray, target: int = 0,
     share one refit.
     """
     design = problem.design
-    X = design.base.X if isinstance(design, GramDesign) else design.X
+    X = raw_X(design)
     y = problem.target(target)
     y_mean = problem.y_mean(y)
     root_w = np.sqrt(problem.weights)
@@ -246,6 +243,18 @@ def relaxed_fits(problem: Problem, coefs: np.ndarray, target: int = 0,
                                coef_init=coef, warn=False).coef
         intercepts[k] = y_mean - design.x_mean @ out[k] if problem.fit_intercept else 0.0
     return out, intercepts
+
+
+def check_path_options(family, l1_ratio, n_alphas, eps, tol, max_iter) -> None:
+    """The scalar options `path` and `cv_path` share."""
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}.")
+    check_number(l1_ratio, "l1_ratio", Interval(Real, 0, 1))
+    check_number(n_alphas, "n_alphas", Interval(Integral, 1, None))
+    if eps is not None:
+        check_number(eps, "eps", Interval(Real, 0, 1, closed="neither"))
+    check_number(tol, "tol", Interval(Real, 0, None, closed="neither"))
+    check_number(max_iter, "max_iter", Interval(Integral, 1, None))
 
 
 def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
@@ -311,16 +320,9 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
     -------
     Path
     """
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}.")
+    check_path_options(family, l1_ratio, n_alphas, eps, tol, max_iter)
     if family != "gaussian" and relax:
         raise ValueError("relax=True is available for the gaussian family only.")
-    check_number(l1_ratio, "l1_ratio", Interval(Real, 0, 1))
-    check_number(n_alphas, "n_alphas", Interval(Integral, 1, None))
-    if eps is not None:
-        check_number(eps, "eps", Interval(Real, 0, 1, closed="neither"))
-    check_number(tol, "tol", Interval(Real, 0, None, closed="neither"))
-    check_number(max_iter, "max_iter", Interval(Integral, 1, None))
     names = getattr(X, "columns", None)
     X, y = check_arrays(X, y)
     problem = build_problem(

@@ -8,7 +8,7 @@ each fold's Gram is that total minus its held-out rows' share, re-centred with t
 means, so K-fold CV costs about two passes of X'X instead of K.
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -16,15 +16,13 @@ from sklearn.model_selection import check_cv
 
 from penalized._problem import Problem
 from penalized._validation import (
-    Interval,
     build_problem,
     check_alphas,
     check_arrays,
-    check_number,
     check_sample_weight,
 )
 from penalized.design import GramDesign
-from penalized.path import FAMILIES, alpha_grid, compute_path
+from penalized.path import alpha_grid, check_path_options, compute_path
 from penalized.results import CVResult, Path
 
 SCORINGS = {"mse": False, "deviance": False, "mae": False, "r2": True}
@@ -150,18 +148,13 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
     -------
     CVResult
     """
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}.")
+    check_path_options(family, l1_ratio, n_alphas, eps, tol, max_iter)
+    if family != "gaussian":
+        raise ValueError("cv_path handles the gaussian family for now.")
     if scoring not in SCORINGS:
         raise ValueError(f"scoring must be one of {tuple(SCORINGS)}, got {scoring!r}.")
     if rule not in ("min", "1se"):
         raise ValueError(f"rule must be 'min' or '1se', got {rule!r}.")
-    check_number(l1_ratio, "l1_ratio", Interval(Real, 0, 1))
-    check_number(n_alphas, "n_alphas", Interval(Integral, 1, None))
-    if eps is not None:
-        check_number(eps, "eps", Interval(Real, 0, 1, closed="neither"))
-    check_number(tol, "tol", Interval(Real, 0, None, closed="neither"))
-    check_number(max_iter, "max_iter", Interval(Integral, 1, None))
     X, y = check_arrays(X, y)
     options = dict(fit_intercept=fit_intercept, standardize=standardize,
                    penalty_factor=penalty_factor, lower_bounds=lower_bounds,

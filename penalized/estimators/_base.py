@@ -9,6 +9,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from penalized._validation import Interval, Options, build_problem, check_X_y, validate_params
 
+# glmnet's options, shared by every estimator
+GLMNET_CONSTRAINTS = {
+    "standardize": ["boolean"],
+    "penalty_factor": ["array-like", None],
+    "lower_bounds": [Interval(Real, None, 0, closed="right"), "array-like", None],
+    "upper_bounds": [Interval(Real, 0, None, closed="left"), "array-like", None],
+}
 COMMON_CONSTRAINTS = {
     "alpha": [Interval(Real, 0, None, closed="left")],
     "fit_intercept": ["boolean"],
@@ -17,10 +24,7 @@ COMMON_CONSTRAINTS = {
     "tol": [Interval(Real, 0, None, closed="left")],
     "positive": ["boolean"],
     "random_state": ["random_state"],
-    "standardize": ["boolean"],
-    "penalty_factor": ["array-like", None],
-    "lower_bounds": [Interval(Real, None, 0, closed="right"), "array-like", None],
-    "upper_bounds": [Interval(Real, 0, None, closed="left"), "array-like", None],
+    **GLMNET_CONSTRAINTS,
 }
 CD_CONSTRAINTS = {
     **COMMON_CONSTRAINTS,

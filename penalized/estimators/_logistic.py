@@ -19,6 +19,7 @@ from penalized._validation import (
     check_sample_weight,
     validate_params,
 )
+from penalized.estimators._base import GLMNET_CONSTRAINTS
 from penalized.families import Binomial
 from penalized.newton import solve_glm, solve_multinomial
 
@@ -80,10 +81,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "n_jobs": [Interval(Integral, None, None), None],
-        "standardize": ["boolean"],
-        "penalty_factor": ["array-like", None],
-        "lower_bounds": [Interval(Real, None, 0, closed="right"), "array-like", None],
-        "upper_bounds": [Interval(Real, 0, None, closed="left"), "array-like", None],
+        **GLMNET_CONSTRAINTS,
     }
 
     def __init__(self, penalty="deprecated", *, C=1.0, l1_ratio=0.0, dual=False, tol=1e-4,

@@ -13,6 +13,7 @@ from penalized._validation import (
     check_sample_weight,
     validate_params,
 )
+from penalized.estimators._base import GLMNET_CONSTRAINTS
 from penalized.families import Poisson
 from penalized.newton import solve_glm
 
@@ -46,10 +47,7 @@ class PoissonRegressor(RegressorMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="neither")],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
-        "standardize": ["boolean"],
-        "penalty_factor": ["array-like", None],
-        "lower_bounds": [Interval(Real, None, 0, closed="right"), "array-like", None],
-        "upper_bounds": [Interval(Real, 0, None, closed="left"), "array-like", None],
+        **GLMNET_CONSTRAINTS,
     }
 
     def __init__(self, *, alpha=1.0, l1_ratio=0.0, fit_intercept=True, solver="lbfgs",
