@@ -66,7 +66,7 @@ def _projected(v, j, free):
     return u
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _primal_dual(store, state, coef, v, idx, n_idx, l1, l2, lo, hi, free):
     """(P, D, c) restricted to idx[:n_idx], which holds every non-zero coefficient.
 
@@ -102,7 +102,7 @@ def _primal_dual(store, state, coef, v, idx, n_idx, l1, l2, lo, hi, free):
     return 0.5 * rr_primal + pen, dual, c
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _kth_smallest(a, n, k):
     """k-th smallest of a[:n] (0-based) by in-place quickselect; a[:n] is reordered."""
     left = 0
@@ -129,7 +129,7 @@ def _kth_smallest(a, n, k):
     return a[k]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, mark, score):
     """Working set: forced features plus the best-scored others, in feature order.
 
@@ -242,7 +242,7 @@ def _anderson_weights(hist, ws, m, out):
     return True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, free, weights):
     """(gap on ws[:m], whether the iterate moved) from the better of the current and the
     extrapolated points.
@@ -280,7 +280,7 @@ def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, free, 
     return min(primal, primal_x) - max(dual, dual_x), accepted
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, screened):
     radius = np.sqrt(2.0 * max(gap, 0.0))
     for t in range(n_cand):
@@ -292,7 +292,7 @@ def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, s
                 coef[j] = 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, tol_abs,
                inner_ratio, max_iter, screening, ws_min, gap_freq, rng_state, screened, cand, ws,
                score, hist, weights, v_fresh):
