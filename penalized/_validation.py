@@ -75,6 +75,7 @@ _NAMED = {
         "None, an int or a numpy random state",
     ),
     "class-weight-dict": (lambda v: isinstance(v, dict), "a dict of class weights"),
+    "scoring": (lambda v: isinstance(v, str) or callable(v), "a scorer name or a callable"),
     "verbose": (
         lambda v: isinstance(v, bool | np.bool_)
         or (isinstance(v, Integral) and not isinstance(v, bool) and v >= 0),

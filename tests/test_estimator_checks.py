@@ -9,6 +9,7 @@ from penalized import (
     LassoCV,
     LassoIC,
     LogisticRegression,
+    LogisticRegressionCV,
     PoissonRegressor,
     Ridge,
     RidgeCV,
@@ -24,6 +25,7 @@ EXPECTED_FAILURES = {
 @parametrize_with_checks(
     [Lasso(), ElasticNet(), Ridge(), RidgeCV(), LassoCV(), ElasticNetCV(),
      LassoIC(noise_variance=1.0), LogisticRegression(), LogisticRegression(l1_ratio=1.0),
+     LogisticRegressionCV(Cs=3, cv=3),
      PoissonRegressor()],
     expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}),
 )

@@ -201,3 +201,153 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         if scores.ndim == 1:
             scores = np.c_[-scores, scores] / 2.0
         return log_softmax(scores, axis=1)
+
+
+class LogisticRegressionCV(LogisticRegression):
+    """LogisticRegression with C (and l1_ratio) chosen by stratified K-fold cross-validation.
+
+    For each fold and l1_ratio the models are fitted along the grid of C in increasing order
+    (decreasing penalty), each warm-started from the last, and scored on the held-out fold.
+    The best mean score wins (rule="min", scikit-learn's choice) or, with rule="1se", the
+    smallest C whose mean score is within one standard error of the best (glmnet's
+    lambda.1se, a sparser or smaller model). With refit=True the model is refitted on all
+    the data at the chosen values; otherwise the fold models at those values are averaged.
+
+    Parameters follow scikit-learn 1.9 (`Cs`, `l1_ratios`, `cv`, `scoring`, `refit`,
+    `class_weight`, ...): Cs an int gives np.logspace(-4, 4, Cs); l1_ratios None (or left to
+    its default) is [0.0]; cv None is StratifiedKFold(5); scoring None is accuracy (the
+    scorer of a classifier). `use_legacy_attributes` is accepted; the attributes are
+    scikit-learn's legacy ones (dicts keyed by class).
+
+    Attributes
+    ----------
+    C_, l1_ratio_ : ndarray of shape (1,) or (n_classes,)
+    Cs_, l1_ratios_ : ndarray
+    scores_ : dict class -> ndarray of shape (n_folds, n_Cs, n_l1_ratios)
+    mean_scores_, std_errors_ : ndarray of shape (n_Cs, n_l1_ratios)
+    coef_, intercept_, classes_, n_iter_
+    """
+
+    _parameter_constraints = {
+        **{k: v for k, v in LogisticRegression._parameter_constraints.items()
+           if k not in ("C", "l1_ratio", "warm_start")},
+        "Cs": [Interval(Integral, 1, None), "array-like"],
+        "l1_ratios": ["array-like", Options("warn"), None],
+        "cv": [Interval(Integral, 2, None), "cv-object", None],
+        "scoring": ["scoring", None],
+        "refit": ["boolean"],
+        "use_legacy_attributes": ["boolean", Options("warn")],
+        "rule": [Options("min", "1se")],
+    }
+
+    def __init__(self, *, Cs=10, l1_ratios="warn", fit_intercept=True, cv=None, dual=False,
+                 penalty="deprecated", scoring="warn", solver="lbfgs", tol=1e-4, max_iter=100,
+                 class_weight=None, n_jobs=None, verbose=0, refit=True, intercept_scaling=1.0,
+                 random_state=None, use_legacy_attributes="warn", standardize=False,
+                 penalty_factor=None, lower_bounds=None, upper_bounds=None, rule="min"):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.dual = dual
+        self.penalty = penalty
+        self.scoring = scoring
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.refit = refit
+        self.intercept_scaling = intercept_scaling
+        self.random_state = random_state
+        self.use_legacy_attributes = use_legacy_attributes
+        self.standardize = standardize
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.rule = rule
+
+    def _model(self, C, l1_ratio):
+        # class weights are folded into the sample weights once, from the whole y
+        return LogisticRegression(
+            C=C, l1_ratio=l1_ratio, tol=self.tol, max_iter=self.max_iter,
+            fit_intercept=self.fit_intercept, warm_start=True,
+            standardize=self.standardize, penalty_factor=self.penalty_factor,
+            lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds,
+        )
+
+    def fit(self, X, y, sample_weight=None):
+        """Cross-validate the grid of (C, l1_ratio), then refit (or average) at the best."""
+        from sklearn.metrics import check_scoring
+        from sklearn.model_selection import check_cv
+
+        validate_params(self)
+        if self.dual:
+            raise ValueError("dual=True (liblinear's dual formulation) is not provided.")
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
+                             ensure_all_finite=True)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but the data "
+                f"contains only one class: {self.classes_[0]!r}."
+            )
+        Cs = (np.logspace(-4, 4, self.Cs) if isinstance(self.Cs, Integral)
+              else np.asarray(self.Cs, dtype=np.float64))
+        if Cs.ndim != 1 or Cs.size == 0 or not (np.isfinite(Cs) & (Cs > 0)).all():
+            raise ValueError("Cs must be a positive int or a 1-D array of finite C > 0.")
+        ratios = np.array([0.0]) if self.l1_ratios in ("warn", None) else np.asarray(
+            self.l1_ratios, dtype=np.float64)
+        if ratios.ndim != 1 or ratios.size == 0 or ((ratios < 0) | (ratios > 1)).any():
+            raise ValueError("l1_ratios must be a list of floats in [0, 1].")
+        sw = check_sample_weight(sample_weight, X.shape[0])
+        if self.class_weight is not None:
+            cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
+                                      sample_weight=sw)
+            sw = sw * cw[np.searchsorted(self.classes_, y)]
+        folds = list(check_cv(5 if self.cv is None else self.cv, y, classifier=True).split(X, y))
+        scorer = check_scoring(self._model(1.0, 0.0),
+                               scoring=None if self.scoring == "warn" else self.scoring)
+        order = np.argsort(Cs)  # increasing C: decreasing penalty, for the warm starts
+        scores = np.empty((len(folds), len(Cs), len(ratios)))
+        fold_models = {}
+        for f, (train, test) in enumerate(folds):
+            for r, ratio in enumerate(ratios):
+                model = self._model(Cs[order[0]], ratio)
+                for i in order:
+                    model.set_params(C=Cs[i])
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", UserWarning)
+                        model.fit(X[train], y[train], sample_weight=sw[train])
+                    scores[f, i, r] = scorer(model, X[test], y[test],
+                                             sample_weight=sw[test])
+                    fold_models[f, i, r] = (model.coef_.copy(), model.intercept_.copy())
+        mean = scores.mean(axis=0)
+        se = scores.std(axis=0, ddof=1) / np.sqrt(len(folds)) if len(folds) > 1 \
+            else np.zeros_like(mean)
+        best_i, best_r = np.unravel_index(np.argmax(mean), mean.shape)
+        if self.rule == "1se":
+            ok = mean[:, best_r] >= mean[best_i, best_r] - se[best_i, best_r]
+            best_i = int(np.flatnonzero(ok)[np.argmin(Cs[ok])])
+        C, ratio = float(Cs[best_i]), float(ratios[best_r])
+        if self.refit:
+            final = self._model(C, ratio).set_params(warm_start=False).fit(
+                X, y, sample_weight=sw)
+            self.coef_, self.intercept_ = final.coef_, final.intercept_
+            steps = final.n_iter_
+        else:
+            picks = [fold_models[f, best_i, best_r] for f in range(len(folds))]
+            self.coef_ = np.mean([c for c, _ in picks], axis=0)
+            self.intercept_ = np.mean([b for _, b in picks], axis=0)
+            steps = np.array([0], dtype=np.int32)
+        n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
+        self.Cs_, self.l1_ratios_ = Cs, ratios
+        self.C_ = np.full(n_out, C)
+        self.l1_ratio_ = np.full(n_out, ratio)
+        self.mean_scores_, self.std_errors_ = mean, se
+        keys = self.classes_[1:] if n_out == 1 else self.classes_
+        self.scores_ = {k: scores for k in keys}
+        self.n_iter_ = steps
+        return self

@@ -129,3 +129,32 @@ def test_glm_paths(binary, counts):
     assert np.isfinite(with_offset.coefs).all() and with_offset.converged.all()
     with pytest.raises(ValueError, match="relax=True"):
         path(X, y, family="binomial", relax=True)
+
+
+def test_logistic_cv_matches_sklearn(binary):
+    from sklearn.linear_model import LogisticRegressionCV as SkLogisticRegressionCV
+
+    from penalized import LogisticRegressionCV
+
+    X, y = binary
+    kw = dict(Cs=6, cv=4, scoring="neg_log_loss")
+    ref = SkLogisticRegressionCV(tol=1e-10, max_iter=10_000, use_legacy_attributes=True,
+                                 **kw).fit(X, y)
+    got = LogisticRegressionCV(tol=1e-8, **kw).fit(X, y)
+    np.testing.assert_allclose(got.C_, ref.C_)
+    np.testing.assert_allclose(got.scores_[1][:, :, 0], ref.scores_[1], atol=1e-4)
+    np.testing.assert_allclose(got.coef_, ref.coef_, atol=1e-5)
+
+
+def test_logistic_cv_one_se_rule(binary):
+    from penalized import LogisticRegressionCV
+
+    X, y = binary
+    fitted = LogisticRegressionCV(Cs=8, cv=4, scoring="neg_log_loss", rule="1se",
+                                  l1_ratios=[1.0]).fit(X, y)
+    mean, se = fitted.mean_scores_[:, 0], fitted.std_errors_[:, 0]
+    best = np.argmax(mean)
+    expected = min(C for C, m in zip(fitted.Cs_, mean, strict=True) if m >= mean[best] - se[best])
+    assert fitted.C_[0] == expected
+    scores = fitted.scores_[1][:, :, 0]
+    np.testing.assert_allclose(se, scores.std(axis=0, ddof=1) / 2)
