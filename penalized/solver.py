@@ -60,6 +60,12 @@ class SequenceResult:
                          float(self.gaps[k]), self.tol)
 
 
+def scratch(shape, dtype) -> np.ndarray:
+    """Uninitialized work memory for the kernel (which must write before it reads; the
+    tests fill it with garbage to check that)."""
+    return np.empty(shape, dtype=dtype)
+
+
 def free_projection(design, store, y_c: np.ndarray, free: np.ndarray) -> FreeProjection:
     """The kernel's data for projecting the dual point off the unpenalized, unbounded
     features (see `FreeProjection`): one pass over X per such feature (none for Gram)."""
@@ -153,8 +159,8 @@ def solve_arrays(
     solve_path(
         store, state, coef, alphas, l1w, l2w, lo, hi, col_sq, np.sqrt(col_sq), projection,
         tol_abs, inner_ratio, int(max_iter), screening, p if is_gram else WS_MIN,
-        1 if is_gram else GAP_FREQ, rng_state, coefs, gaps, n_iters, np.empty((5 + ANDERSON_K, p)),
-        np.empty((3, p), dtype=np.int64),
+        1 if is_gram else GAP_FREQ, rng_state, coefs, gaps, n_iters,
+        scratch((5 + ANDERSON_K, p), np.float64), scratch((3, p), np.int64),
     )
     intercepts = (y_mean - coefs @ design.x_mean if problem.fit_intercept
                   else np.zeros(n_alphas))

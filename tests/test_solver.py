@@ -33,3 +33,26 @@ def test_gap_bounds_suboptimality_with_unpenalized_features(rng, storage, tol):
     # the unpenalized features are fitted: their gradient vanishes at the tight solution
     r = y - X @ best.coef - best.intercept
     assert np.abs(X[:, :3].T @ r / len(y)).max() < 1e-6
+
+
+@pytest.mark.parametrize("storage", ["dense", "sparse", "gram"])
+def test_kernel_never_reads_unwritten_scratch(rng, monkeypatch, storage):
+    """Garbage in the work arrays must not change any result (it once did, through the
+    extrapolation history)."""
+    import penalized.solver as solver_module
+
+    X, y = make_regression(rng, 60, 300, rho=0.5)
+    Xs = sp.csc_matrix(X) if storage == "sparse" else X
+    problem = build_problem(Xs, y, precompute=storage == "gram")
+    alphas = np.geomspace(1.0, 0.01, 8)
+
+    def run():
+        return solver_module.solve_arrays(problem, alphas, 0.9, tol=1e-8, warn=False).coefs
+
+    clean = run()
+    for garbage in (np.nan, 1e300, -7.0):
+        def dirty(shape, dtype, garbage=garbage):
+            return np.full(shape, garbage if dtype == np.float64 else -12345, dtype=dtype)
+
+        monkeypatch.setattr(solver_module, "scratch", dirty)
+        np.testing.assert_array_equal(run(), clean)

@@ -336,7 +336,9 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
             if rng_state.shape[0] > 0:
                 _shuffle(ws, m, rng_state)
             n_inner += 1
-            slot = (n_inner // ANDERSON_GAP) % (ANDERSON_K + 1)
+            # samples s = 1, 2, ... (every ANDERSON_GAP epochs) fill rows 0..K in order; the
+            # extrapolation uses rows written in this working set's loop only
+            slot = (n_inner // ANDERSON_GAP - 1) % (ANDERSON_K + 1)
             if n_inner % ANDERSON_GAP == 0:
                 for t in range(m):
                     hist[slot, ws[t]] = coef[ws[t]]
