@@ -158,3 +158,17 @@ def test_logistic_cv_one_se_rule(binary):
     assert fitted.C_[0] == expected
     scores = fitted.scores_[1][:, :, 0]
     np.testing.assert_allclose(se, scores.std(axis=0, ddof=1) / 2)
+
+
+def test_l1_logistic_path_recovers_a_sparse_truth():
+    rng = np.random.default_rng(0)
+    n, p = 200, 1000
+    X = rng.standard_normal((n, p))
+    beta = np.zeros(p)
+    beta[[3, 50, 200, 700, 999]] = [3.0, -3.0, 2.5, -2.5, 3.0]
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(X @ beta)))).astype(float)
+    top = path(X, y, family="binomial", n_alphas=1).alphas[0]
+    fitted = path(X, y, family="binomial", alphas=top * np.geomspace(1, 0.3, 12), tol=1e-6)
+    supports = [set(np.flatnonzero(c)) for c in fitted.coefs]
+    assert set(np.flatnonzero(beta)) in supports
+    assert fitted.converged.all()
