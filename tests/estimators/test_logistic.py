@@ -172,3 +172,19 @@ def test_l1_logistic_path_recovers_a_sparse_truth():
     supports = [set(np.flatnonzero(c)) for c in fitted.coefs]
     assert set(np.flatnonzero(beta)) in supports
     assert fitted.converged.all()
+
+
+def test_hard_classification_data_gives_finite_answers():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 5))
+    one_sample = np.zeros(100, dtype=int)
+    one_sample[0] = 1
+    fit = LogisticRegression(tol=1e-8).fit(X, one_sample)
+    assert np.isfinite(fit.coef_).all() and fit.intercept_[0] < -3
+    rare = (rng.uniform(size=100) < 0.03).astype(int)
+    rare[:2] = 1
+    balanced = LogisticRegression(class_weight="balanced").fit(X, rare)
+    plain = LogisticRegression().fit(X, rare)
+    assert balanced.predict(X).mean() > plain.predict(X).mean()  # the weights matter
+    huge = LogisticRegression(C=1e6).fit(X * 1e3, (X[:, 0] > 0).astype(int))
+    assert np.isfinite(huge.coef_).all() and np.isfinite(huge.predict_proba(X)).all()

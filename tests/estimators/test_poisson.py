@@ -40,3 +40,16 @@ def test_poisson_rejects_negative_counts(counts):
     X, y = counts
     with pytest.raises(ValueError, match="negative"):
         PoissonRegressor().fit(X, y - 5.0)
+
+
+def test_all_zero_counts_are_refused_clearly():
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    with pytest.raises(ValueError, match="positive .*sum of y"):
+        PoissonRegressor().fit(X, np.zeros(20))
+
+
+def test_huge_linear_predictors_stay_finite():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 5)) * 30
+    fit = PoissonRegressor(alpha=1e-6).fit(X, rng.poisson(3, 100))
+    assert np.isfinite(fit.coef_).all() and np.isfinite(fit.predict(X)).all()
