@@ -120,3 +120,10 @@ def test_elastic_net_degrees_of_freedom_is_the_hat_trace(rng):
     ridge = len(y) * fitted.alphas[k] * 0.5
     H = A @ np.linalg.solve(A.T @ A + ridge * np.eye(len(active)), A.T)
     assert df[k] == pytest.approx(np.trace(H))
+
+
+def test_parallel_folds_equal_sequential(rng):
+    X, y = make_regression(rng, 120, 30, rho=0.3)
+    one = cv_path(X, y, cv=4, n_alphas=20, n_jobs=1, full_path=False)
+    two = cv_path(X, y, cv=4, n_alphas=20, n_jobs=2, full_path=False)
+    np.testing.assert_array_equal(one.fold_scores, two.fold_scores)
