@@ -57,7 +57,7 @@ def _raw_cross_products(X, weights):
     S = np.zeros((p, p))
     for start in range(0, X.shape[0], 4096):
         rows = slice(start, start + 4096)
-        B = np.asarray(X[rows], dtype=np.float64)
+        B = np.asfortranarray(X[rows], dtype=np.float64)  # see DenseDesign.gram
         S += B.T @ (B * weights[rows, None])
     return S
 

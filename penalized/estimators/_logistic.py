@@ -174,13 +174,14 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             init = None if previous is None else previous[0]
             b0 = None if previous is None else float(self.intercept_[0])
             result = solve_glm(problem, Binomial(), np.array([alpha]), l1_ratio, tol=self.tol,
-                               max_iter=max_iter, coef_init=init, intercept_init=b0)[0]
+                               max_iter=max_iter, coef_init=init, intercept_init=b0,
+                               polish=True)[0]
             coef, intercept, steps = result.coef[None, :], np.array([result.intercept]), \
                 result.n_iter
         else:
             coef, intercept, steps, _, _ = solve_multinomial(
                 problem, target, np.array([alpha]), l1_ratio, tol=self.tol,
-                max_iter=max_iter, coef_init=previous,
+                max_iter=max_iter, coef_init=previous, polish=True,
             )[0]
         self.coef_ = np.asarray(coef, dtype=X.dtype)
         self.intercept_ = np.asarray(intercept, dtype=X.dtype)

@@ -92,7 +92,7 @@ class PoissonRegressor(RegressorMixin, BaseEstimator):
         result = solve_glm(
             problem, Poisson(), np.array([self.alpha]), self.l1_ratio, tol=self.tol,
             max_iter=self.max_iter, coef_init=self.coef_ if warm else None,
-            intercept_init=self.intercept_ if warm else None,
+            intercept_init=self.intercept_ if warm else None, polish=True,
         )[0]
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)
