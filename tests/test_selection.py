@@ -45,6 +45,7 @@ def test_one_se_rule_by_definition(rng):
                                result.fold_scores.std(axis=0, ddof=1) / np.sqrt(5))
     frequency = np.mean([fp.coef_at(expected)[0] != 0 for fp in result.fold_paths], axis=0)
     np.testing.assert_array_equal(result.selection_frequency, frequency)
+    np.testing.assert_array_equal(result.frequency_at(expected), frequency)
     np.testing.assert_array_equal(result.path.alphas, result.alphas)
 
 
