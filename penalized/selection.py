@@ -12,6 +12,7 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy.special import expit
 from sklearn.model_selection import check_cv
 
 from penalized._problem import Problem
@@ -22,15 +23,28 @@ from penalized._validation import (
     check_sample_weight,
 )
 from penalized.design import GramDesign
-from penalized.path import alpha_grid, check_path_options, compute_path
+from penalized.families import get_family
+from penalized.path import alpha_grid, check_path_options, compute_glm_path, compute_path
 from penalized.results import CVResult, Path
 
-SCORINGS = {"mse": False, "deviance": False, "mae": False, "r2": True}
+SCORINGS = {"mse": False, "deviance": False, "mae": False, "r2": True, "class": False}
 
 
-def fold_scores(y: np.ndarray, pred: np.ndarray, weights: np.ndarray, scoring: str) -> np.ndarray:
-    """Weighted score of each column of pred (n_samples, n_alphas) against y."""
+def fold_scores(y: np.ndarray, pred: np.ndarray, weights: np.ndarray, scoring: str,
+                family=None) -> np.ndarray:
+    """Weighted score of each column of pred (n_samples, n_alphas) against y.
+
+    pred is the linear predictor. For a GLM family, "deviance" is the mean held-out
+    deviance, "class" the misclassification rate (binomial), and "mse"/"mae"/"r2" compare y
+    with the fitted mean (expit or exp of the predictor).
+    """
     w = weights / weights.sum()
+    if family is not None and family.name != "gaussian":
+        if scoring == "deviance":
+            return np.array([family.deviance(y, pred[:, k], w) for k in range(pred.shape[1])])
+        if scoring == "class":
+            return w @ ((pred > 0) != (y[:, None] > 0.5))
+        pred = expit(pred) if family.name == "binomial" else family.mean(pred)
     err = pred - y[:, None]
     if scoring in ("mse", "deviance"):
         return w @ (err * err)
@@ -75,16 +89,19 @@ def _fold_gram(S_total, X, raw_w, test, fit_intercept):
     return S / total
 
 
-def _fit_fold(X, y, raw_w, test, options, l1_ratio, alphas, tol, max_iter, gram):
+def _fit_fold(X, y, raw_w, test, options, l1_ratio, alphas, tol, max_iter, gram, family):
     weights = raw_w.copy()
     weights[test] = 0.0
     problem = build_problem(X, y, sample_weight=weights,
                             precompute=gram if gram is not None else False, **options)
+    if family is not None and family.name != "gaussian":
+        return compute_glm_path(problem, family, l1_ratio, alphas, tol=tol,
+                                max_iter=min(max_iter, 1000), warn=False)
     return compute_path(problem, l1_ratio, alphas, tol=tol, max_iter=max_iter, warn=False)
 
 
 def cross_validate_path(problem_options: dict, X, y, raw_w, folds, l1_ratio, alphas, *, tol,
-                        max_iter, scoring, use_gram, n_jobs=None):
+                        max_iter, scoring, use_gram, n_jobs=None, family=None):
     """Fit each fold's path (in parallel threads) and score it on the held-out rows.
 
     Returns (fold_paths, scores of shape (n_folds, n_alphas), fold weight sums).
@@ -97,11 +114,11 @@ def cross_validate_path(problem_options: dict, X, y, raw_w, folds, l1_ratio, alp
     ]
     paths = Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(_fit_fold)(X, y, raw_w, test, problem_options, l1_ratio, alphas, tol,
-                           max_iter, gram)
+                           max_iter, gram, family)
         for (_, test), gram in zip(folds, grams, strict=True)
     )
     scores = np.array([
-        fold_scores(y[test], fp.predict(X[test]), raw_w[test], scoring)
+        fold_scores(y[test], fp.predict(X[test]), raw_w[test], scoring, family)
         for fp, (_, test) in zip(paths, folds, strict=True)
     ])
     fold_weight = np.array([raw_w[test].sum() for _, test in folds])
@@ -118,7 +135,7 @@ def summarize(scores: np.ndarray, fold_weight: np.ndarray) -> tuple[np.ndarray, 
 
 
 def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
-            n_alphas: int = 100, eps: float | None = None, cv=10, scoring: str = "mse",
+            n_alphas: int = 100, eps: float | None = None, cv=10, scoring: str | None = None,
             rule: str = "min", n_jobs: int | None = None, fit_intercept: bool = True,
             standardize: bool = False, sample_weight=None, penalty_factor=None,
             lower_bounds=None, upper_bounds=None, positive: bool = False,
@@ -134,8 +151,13 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
     ----------
     cv : int, cross-validation splitter or iterable, default=10
         An int is KFold(cv) without shuffling (scikit-learn's default).
-    scoring : {"mse", "deviance", "mae", "r2"}
-        Held-out measure; "deviance" is the mean squared error for the gaussian family.
+    family : {"gaussian", "binomial", "poisson"}
+        As in `penalized.path` (GLM folds are fitted by proximal Newton).
+    scoring : {"mse", "deviance", "mae", "r2", "class"}, optional
+        Held-out measure; default "mse" for the gaussian family (where "deviance" is the
+        same) and "deviance" (mean held-out deviance, glmnet's default) for the others. For
+        a GLM, "mse"/"mae"/"r2" compare y with the fitted mean; "class" is the
+        misclassification rate (binomial).
     rule : {"min", "1se"}
         Which alpha CVResult.alpha and selection_frequency refer to: the best mean score,
         or the largest alpha within one standard error of it.
@@ -149,10 +171,13 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
     CVResult
     """
     check_path_options(family, l1_ratio, n_alphas, eps, tol, max_iter)
-    if family != "gaussian":
-        raise ValueError("cv_path handles the gaussian family for now.")
+    fam = get_family(family)
+    if scoring is None:
+        scoring = "mse" if family == "gaussian" else "deviance"
     if scoring not in SCORINGS:
         raise ValueError(f"scoring must be one of {tuple(SCORINGS)}, got {scoring!r}.")
+    if scoring == "class" and family != "binomial":
+        raise ValueError("scoring='class' (misclassification) needs family='binomial'.")
     if rule not in ("min", "1se"):
         raise ValueError(f"rule must be 'min' or '1se', got {rule!r}.")
     X, y = check_arrays(X, y)
@@ -161,16 +186,23 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
                    upper_bounds=upper_bounds, positive=positive)
     problem = build_problem(X, y, sample_weight=sample_weight, precompute=precompute,
                             **options)
-    grid = (alpha_grid(problem, l1_ratio, n_alphas, eps) if alphas is None
+    glm = family != "gaussian"
+    if glm:
+        fam.check_y(y)
+    grid = (alpha_grid(problem, l1_ratio, n_alphas, eps, family=fam) if alphas is None
             else check_alphas(alphas))
     raw_w = check_sample_weight(sample_weight, X.shape[0])
     folds = make_folds(cv, X, y)
     paths, scores, fold_weight = cross_validate_path(
         options, X, y, raw_w, folds, l1_ratio, grid, tol=tol, max_iter=max_iter,
-        scoring=scoring, use_gram=isinstance(problem.design, GramDesign), n_jobs=n_jobs,
+        scoring=scoring, use_gram=not glm and isinstance(problem.design, GramDesign),
+        n_jobs=n_jobs, family=fam,
     )
-    full = (compute_path(problem, l1_ratio, grid, tol=tol, max_iter=max_iter)
-            if full_path else None)
+    full = None
+    if full_path:
+        full = (compute_glm_path(problem, fam, l1_ratio, grid, tol=tol,
+                                 max_iter=min(max_iter, 1000)) if glm
+                else compute_path(problem, l1_ratio, grid, tol=tol, max_iter=max_iter))
     return make_cv_result(grid, scoring, scores, fold_weight, paths, full, rule)
 
 

@@ -128,3 +128,36 @@ def test_parallel_folds_equal_sequential(rng):
     one = cv_path(X, y, cv=4, n_alphas=20, n_jobs=1, full_path=False)
     two = cv_path(X, y, cv=4, n_alphas=20, n_jobs=2, full_path=False)
     np.testing.assert_array_equal(one.fold_scores, two.fold_scores)
+
+
+def test_cv_path_for_logistic_regression(rng):
+    from scipy.special import expit
+
+    from penalized.families import Binomial
+
+    X = rng.standard_normal((150, 10))
+    y = (rng.uniform(size=150) < expit(X[:, 0] * 2 - X[:, 1])).astype(float)
+    result = cv_path(X, y, family="binomial", cv=3, n_alphas=15)
+    assert result.scoring == "deviance" and result.path is not None
+    train, test = next(KFold(3).split(X))
+    eta = result.fold_paths[0].predict(X[test])
+    expected = [Binomial().deviance(y[test], eta[:, k], np.full(len(test), 1 / len(test)))
+                for k in range(15)]
+    np.testing.assert_allclose(result.fold_scores[0], expected)
+    assert result.alpha_min == result.alphas[np.argmin(result.mean)]
+    misclass = cv_path(X, y, family="binomial", cv=3, n_alphas=15, scoring="class",
+                       full_path=False)
+    np.testing.assert_allclose(misclass.fold_scores[0], ((eta > 0) != (y[test, None] > 0.5))
+                               .mean(axis=0))
+    with pytest.raises(ValueError, match="needs family='binomial'"):
+        cv_path(X, y, scoring="class")
+
+
+def test_cv_path_for_poisson_counts(rng):
+    X = rng.standard_normal((120, 6))
+    y = rng.poisson(np.exp(0.5 * X[:, 0]))
+    result = cv_path(X, y, family="poisson", cv=3, n_alphas=10, scoring="mse")
+    train, test = next(KFold(3).split(X))
+    mu = np.exp(result.fold_paths[0].predict(X[test]))
+    np.testing.assert_allclose(result.fold_scores[0], ((mu - y[test, None]) ** 2).mean(axis=0))
+    assert np.isfinite(result.mean).all()
