@@ -43,15 +43,14 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
     os.environ[var] = "1"
 
 import argparse  # noqa: E402
-import multiprocessing  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
+from _harness import fht_design, fmt_time, glmnet_available, timed, xtr_pass  # noqa: E402
 
 TOLS = [1e-4, 1e-6, 1e-8, 1e-10, 1e-12]
 LADDERS = {"penalized": TOLS, "sk-liblinear": TOLS, "sk-saga": TOLS, "skglm": TOLS,
@@ -93,15 +92,9 @@ SETTINGS = {
 # ---- designs ----
 def make_fht(n, p, rho, seed=0):
     """FHT (2010) Table 2: Table 1's equicorrelated X and linear predictor, Bernoulli y."""
-    rng = np.random.default_rng(seed)
-    X = np.sqrt(1 - rho) * rng.standard_normal((n, p)) + np.sqrt(rho) * rng.standard_normal((n, 1))
-    j = np.arange(1, p + 1)
-    beta = (-1.0) ** j * np.exp(-2 * (j - 1) / 20)
-    signal_var = (1 - rho) * beta @ beta + rho * beta.sum() ** 2  # beta' Sigma beta
-    k = np.sqrt(signal_var) / 3
-    eta = X @ beta + k * rng.standard_normal(n)
+    X, eta, rng = fht_design(n, p, rho, seed)
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta))).astype(float)
-    return np.asfortranarray(X), y
+    return X, y
 
 
 def make_sparse(n, p, seed=0):
@@ -119,17 +112,6 @@ def make_alphas(X, y):
     n, p = X.shape
     alpha_max = np.abs(np.asarray(X.T @ (y - y.mean())).ravel()).max() / n
     return alpha_max * np.geomspace(1, 1e-4 if n > p else 1e-2, N_ALPHAS)
-
-
-def xtr_pass(X, repeat=30):
-    """Median time of one X^T r (numpy / scipy), the bandwidth floor of one CD epoch."""
-    r = np.random.default_rng(1).standard_normal(X.shape[0])
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        X.T @ r
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def objectives(X, y, alphas, coefs, intercepts):
@@ -251,52 +233,6 @@ SINGLES = {"penalized": single_penalized, "glum": single_glum,
 
 
 # ---- timing in a forked child, so that a run past the timeout can be killed ----
-def _child(conn, fn, args, repeat):
-    try:
-        out = None
-        for _ in range(repeat):
-            start = time.perf_counter()
-            out = fn(*args)
-            conn.send(("time", time.perf_counter() - start))
-        conn.send(("done", out))
-    except Exception as exc:  # noqa: BLE001 -- reported in the table
-        conn.send(("error", f"failed: {type(exc).__name__}: {exc}"[:200]))
-    conn.close()
-
-
-def timed(fn, args, repeat, timeout):
-    """(list of seconds, fn's output, status) with status 'ok', 'timeout' or 'failed: ...'."""
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, fn, args, repeat))
-    proc.start()
-    child.close()
-    times, out, status = [], None, "ok"
-    try:
-        while True:
-            if not parent.poll(timeout + 5):
-                status = "timeout"
-                break
-            kind, value = parent.recv()
-            if kind == "time":
-                times.append(value)
-                if value > timeout:
-                    status = "timeout"
-                    break
-            elif kind == "done":
-                out = value
-                break
-            else:
-                status = value
-                break
-    except EOFError:
-        status = "failed: child died"
-    if proc.is_alive():
-        proc.kill()
-    proc.join()
-    return times, out, status
-
-
 # ---- R's glmnet through Rscript ----
 R_SCRIPT = r"""
 args <- commandArgs(trailingOnly = TRUE)
@@ -329,16 +265,6 @@ B <- as.matrix(coef(fit))
 writeBin(as.integer(ncol(B)), file.path(d, "ncol.bin"), size = 4)
 writeBin(as.double(B), file.path(d, "coef.bin"))
 """
-
-
-def glmnet_available():
-    if shutil.which("Rscript") is None:
-        return "Rscript not found (apt-get install r-cran-glmnet)"
-    proc = subprocess.run(["Rscript", "-e", "suppressMessages(library(glmnet))"],
-                          capture_output=True, text=True)
-    if proc.returncode:
-        return "R package glmnet not loadable: " + proc.stderr.strip()[:200]
-    return None
 
 
 class Glmnet:
@@ -444,10 +370,6 @@ def bench(mode, X, y, alphas, tools, repeat, timeout, glmnet):
     return rows, notes
 
 
-def _fmt_time(t):
-    return f"{t:10.4f}" if np.isfinite(t) else f"{'-':>10}"
-
-
 def report(title, rows, floor, notes):
     base = rows.get("penalized", (float("nan"),))[0]
     print(f"  {title}")
@@ -461,7 +383,7 @@ def report(title, rows, floor, notes):
         if name in notes and not notes[name].startswith("failed"):
             note = (note + "; " if note else "") + (
                 f"tightest ({LADDERS[name][-1]:.0e}) {notes[name]}: left out of reference")
-        print(f"  {name:>12} {_fmt_time(t)} {t / base:7.2f} {t / floor:9.0f} {tol_s:>9} "
+        print(f"  {name:>12} {fmt_time(t)} {t / base:7.2f} {t / floor:9.0f} {tol_s:>9} "
               f"{rel:14.2e}  {note}")
 
 

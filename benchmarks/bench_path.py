@@ -36,15 +36,14 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
     os.environ[var] = "1"
 
 import argparse  # noqa: E402
-import multiprocessing  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
+from _harness import fht_design, fmt_time, glmnet_available, timed, xtr_pass  # noqa: E402
 from sklearn.model_selection import KFold  # noqa: E402
 
 TOLS = [1e-4, 1e-6, 1e-8, 1e-10, 1e-12]
@@ -60,14 +59,8 @@ RHOS = [0.0, 0.1, 0.2, 0.5, 0.9, 0.95]
 # ---- designs ----
 def make_fht(n, p, rho, seed=0):
     """FHT (2010) Table 1: equicorrelated Gaussian X, alternating decaying beta, SNR 3."""
-    rng = np.random.default_rng(seed)
-    X = np.sqrt(1 - rho) * rng.standard_normal((n, p)) + np.sqrt(rho) * rng.standard_normal((n, 1))
-    j = np.arange(1, p + 1)
-    beta = (-1.0) ** j * np.exp(-2 * (j - 1) / 20)
-    signal_var = (1 - rho) * beta @ beta + rho * beta.sum() ** 2  # beta' Sigma beta
-    k = np.sqrt(signal_var) / 3
-    y = X @ beta + k * rng.standard_normal(n)
-    return np.asfortranarray(X), y
+    X, y, _ = fht_design(n, p, rho, seed)
+    return X, y
 
 
 def make_sparse(n, p, seed=0):
@@ -83,17 +76,6 @@ def make_alphas(X, y):
     n, p = X.shape
     alpha_max = np.abs(np.asarray(X.T @ (y - y.mean())).ravel()).max() / n  # = X_c'y_c / n
     return alpha_max * np.geomspace(1, 1e-4 if n > p else 1e-2, N_ALPHAS)
-
-
-def xtr_pass(X, repeat=30):
-    """Median time of one X^T r (numpy / scipy), the bandwidth floor of one CD epoch."""
-    r = np.random.default_rng(1).standard_normal(X.shape[0])
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        X.T @ r
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def objectives(X, y, alphas, coefs, intercepts):
@@ -235,52 +217,6 @@ CV_NOTE = {"penalized": "cv_path: full path + 10 fold paths",
 
 
 # ---- timing in a forked child, so that a run past the timeout can be killed ----
-def _child(conn, fn, args, repeat):
-    try:
-        out = None
-        for _ in range(repeat):
-            start = time.perf_counter()
-            out = fn(*args)
-            conn.send(("time", time.perf_counter() - start))
-        conn.send(("done", out))
-    except Exception as exc:  # noqa: BLE001 -- reported in the table
-        conn.send(("error", f"{type(exc).__name__}: {exc}"[:200]))
-    conn.close()
-
-
-def timed(fn, args, repeat, timeout):
-    """(median seconds, fn's output, status) with status 'ok', 'timeout' or an error text."""
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, fn, args, repeat))
-    proc.start()
-    child.close()
-    times, out, status = [], None, "ok"
-    try:
-        while True:
-            if not parent.poll(timeout + 5):
-                status = "timeout"
-                break
-            kind, value = parent.recv()
-            if kind == "time":
-                times.append(value)
-                if value > timeout:
-                    status = "timeout"
-                    break
-            elif kind == "done":
-                out = value
-                break
-            else:
-                status = value
-                break
-    except EOFError:
-        status = "child died"
-    if proc.is_alive():
-        proc.kill()
-    proc.join()
-    return (float(np.median(times)) if times else float("nan")), out, status
-
-
 # ---- R's glmnet through Rscript ----
 R_SCRIPT = r"""
 args <- commandArgs(trailingOnly = TRUE)
@@ -325,16 +261,6 @@ if (mode == "path") {
            size = 4)
 }
 """
-
-
-def glmnet_available():
-    if shutil.which("Rscript") is None:
-        return "Rscript not found (apt-get install r-cran-glmnet)"
-    proc = subprocess.run(["Rscript", "-e", "suppressMessages(library(glmnet))"],
-                          capture_output=True, text=True)
-    if proc.returncode:
-        return "R package glmnet not loadable: " + proc.stderr.strip()[:200]
-    return None
 
 
 class Glmnet:
@@ -395,10 +321,16 @@ class Glmnet:
 
 
 # ---- the benchmark ----
+def median_timed(fn, args, repeat, timeout):
+    """`timed`, with the median of the repeats (nan when none finished)."""
+    times, out, status = timed(fn, args, repeat, timeout)
+    return (float(np.median(times)) if times else float("nan")), out, status
+
+
 def measure(name, X, y, alphas, tol, repeat, timeout, glmnet):
     if name == "glmnet":
         return glmnet.run("path", tol, repeat, timeout)
-    return timed(PATHS[name], (X, y, alphas, tol), repeat, timeout)
+    return median_timed(PATHS[name], (X, y, alphas, tol), repeat, timeout)
 
 
 def bench_path(X, y, alphas, tools, repeat, timeout, glmnet):
@@ -441,13 +373,10 @@ def bench_cv(X, y, alphas, tools, path_rows, repeat, timeout, glmnet, folds):
         if name == "glmnet":
             t, best, status = glmnet.run("cv", tol, repeat, timeout)
         else:
-            t, best, status = timed(CVS[name], (X, y, alphas, tol, folds), repeat, timeout)
+            t, best, status = median_timed(CVS[name], (X, y, alphas, tol, folds), repeat,
+                                           timeout)
         rows[name] = (t, tol, -1 if best is None else best, status)
     return rows
-
-
-def _fmt_time(t):
-    return f"{t:10.4f}" if np.isfinite(t) else f"{'-':>10}"
 
 
 def report_path(rows, floor, notes):
@@ -463,7 +392,7 @@ def report_path(rows, floor, notes):
         if name in notes:
             note = (note + "; " if note else "") + (
                 f"tightest ({LADDERS[name][-1]:.0e}) {notes[name]}: left out of reference")
-        print(f"  {name:>10} {_fmt_time(t)} {t / base:7.2f} {t / floor:9.0f} {tol_s:>9} "
+        print(f"  {name:>10} {fmt_time(t)} {t / base:7.2f} {t / floor:9.0f} {tol_s:>9} "
               f"{rel:14.2e}  {note}")
 
 
@@ -475,7 +404,7 @@ def report_cv(rows, floor):
     for name, (t, tol, best, status) in rows.items():
         tol_s = f"{tol:.0e}" if tol is not None else "-"
         note = CV_NOTE[name] + ("" if status == "ok" else f"; {status}")
-        print(f"  {name:>10} {_fmt_time(t)} {t / base:7.2f} {t / floor:9.0f} {tol_s:>9} "
+        print(f"  {name:>10} {fmt_time(t)} {t / base:7.2f} {t / floor:9.0f} {tol_s:>9} "
               f"{best:7d}  {note}")
 
 
