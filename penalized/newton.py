@@ -176,14 +176,14 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
                 break
         result = FitResult(coef.copy(), intercept, steps, kkt, tol_kkt)
         if warn and not result.converged:
-            _warn(alpha, family, max_iter, kkt, tol_kkt, coef)
+            _warn(alpha, family.name, max_iter, kkt, tol_kkt)
         results.append(result)
     return results
 
 
-def _warn(alpha, family, max_iter, kkt, tol_kkt, coef):
+def _warn(alpha, family_name, max_iter, kkt, tol_kkt):
     hint = ""
-    if alpha == 0 and family.name in ("binomial", "multinomial"):
+    if alpha == 0 and family_name in ("binomial", "multinomial"):
         hint = (" With no penalty the classes may be perfectly separable, where the "
                 "coefficients grow without bound; add a penalty (finite C or alpha > 0).")
     warnings.warn(
@@ -290,7 +290,7 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
             intercept = intercept - shift
             eta = eta - shift
         if warn and violation > tol_kkt:
-            _warn(alpha, _MultinomialName, max_iter, violation, tol_kkt, coef)
+            _warn(alpha, "multinomial", max_iter, violation, tol_kkt)
         out.append((coef.copy(), intercept.copy(), steps, violation, tol_kkt))
     return out
 
@@ -323,8 +323,3 @@ def _best_shift(coef: np.ndarray, l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
         c = np.where(take, coef[k], c)
         best = np.where(take, np.minimum(at_kink, best), best)
     return np.where((l1 > 0) | (l2 > 0), c, 0.0)
-
-
-class _MultinomialName:
-    name = "multinomial"
-

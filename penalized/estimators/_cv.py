@@ -41,7 +41,29 @@ _CV_CONSTRAINTS = {
 }
 
 
-class ElasticNetCV(PenalizedRegressor):
+def _one_target(y: np.ndarray, name: str) -> np.ndarray:
+    """y as 1-D: a column vector is raveled with scikit-learn's DataConversionWarning; a
+    matrix of several targets is refused."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
+                      "raveled.", DataConversionWarning, stacklevel=3)
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D for {name}, got shape {y.shape}: fit one target at "
+                         "a time.")
+    return y
+
+
+class _SingleTargetRegressor(PenalizedRegressor):
+    """The penalty-choosing regressors fit one target at a time, as scikit-learn's."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        return tags
+
+
+class ElasticNetCV(_SingleTargetRegressor):
     """Elastic net with alpha (and l1_ratio) chosen by K-fold cross-validation.
 
     For each l1_ratio, the path of ElasticNet's objective
@@ -114,11 +136,6 @@ class ElasticNetCV(PenalizedRegressor):
         self.upper_bounds = upper_bounds
         self.rule = rule
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = False  # one target at a time, as scikit-learn's
-        return tags
-
     def _l1_ratios(self) -> np.ndarray:
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
         if ratios.ndim != 1 or ratios.size == 0 or not ((ratios >= 0) & (ratios <= 1)).all():
@@ -133,15 +150,7 @@ class ElasticNetCV(PenalizedRegressor):
         validate_params(self)
         ratios = self._l1_ratios()
         X, y = check_X_y(self, X, y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
-                          "raveled.", DataConversionWarning, stacklevel=2)
-            y = y.ravel()
-        if y.ndim != 1:
-            raise ValueError(
-                f"y must be 1-D for {type(self).__name__}, got shape {y.shape}: fit one "
-                "target at a time."
-            )
+        y = _one_target(y, type(self).__name__)
         options = dict(fit_intercept=self.fit_intercept, standardize=self.standardize,
                        penalty_factor=self.penalty_factor, lower_bounds=self.lower_bounds,
                        upper_bounds=self.upper_bounds, positive=self.positive)
@@ -209,7 +218,7 @@ class LassoCV(ElasticNetCV):
         return np.array([1.0])
 
 
-class LassoIC(PenalizedRegressor):
+class LassoIC(_SingleTargetRegressor):
     """Lasso (or elastic net) with alpha chosen by AIC or BIC along the path.
 
     Fits the path of ElasticNet's objective (l1_ratio=1: the lasso) and picks the alpha
@@ -277,20 +286,10 @@ class LassoIC(PenalizedRegressor):
         self.lower_bounds = lower_bounds
         self.upper_bounds = upper_bounds
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = False
-        return tags
-
     def fit(self, X, y, sample_weight=None):
         """Fit the path, score each alpha by the criterion, keep the best solution."""
         problem, dtype = self._problem(X, y, sample_weight, True, self.precompute)
-        if problem.y.ndim == 2 and problem.y.shape[1] == 1:
-            warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
-                          "raveled.", DataConversionWarning, stacklevel=2)
-            problem = dataclasses.replace(problem, y=problem.y.ravel())
-        if problem.y.ndim != 1:
-            raise ValueError(f"y must be 1-D for LassoIC, got shape {problem.y.shape}.")
+        problem = dataclasses.replace(problem, y=_one_target(problem.y, "LassoIC"))
         grid = (alpha_grid(problem, self.l1_ratio, int(self.alphas), self.eps)
                 if isinstance(self.alphas, Integral) else check_alphas(self.alphas))
         self.path_ = compute_path(problem, self.l1_ratio, grid, tol=self.tol,
