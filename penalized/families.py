@@ -15,7 +15,7 @@ only where the Poisson mean itself is asked for (eta is capped at MAX_ETA there)
 """
 
 import numpy as np
-from scipy.special import expit, xlogy
+from scipy.special import expit, logsumexp, softmax, xlogy
 
 # The smallest working weight: samples whose fitted probability is within ~1e-10 of 0 or 1
 # carry (almost) no curvature; a floor keeps z finite without moving any optimum.
@@ -114,7 +114,62 @@ class Poisson:
         return offset + np.log(total / (weights @ np.exp(np.minimum(offset, MAX_ETA))))
 
 
-FAMILIES = {"gaussian": Gaussian, "binomial": Binomial, "poisson": Poisson}
+class Multinomial:
+    """Softmax regression over K classes: eta is (n_samples, K), y the (n_samples, K)
+    indicator matrix, loss = logsumexp(eta_i) - y_i' eta_i.
+
+    The likelihood does not change when the same vector is added to every class's
+    coefficients (or the same number to every intercept). Like glmnet, penalized keeps all K
+    classes penalized (the symmetric parametrization) and pins the free shift: the
+    coefficients take, feature by feature, the shift that minimizes the penalty (for the
+    lasso a median over classes, for ridge the mean, so they sum to zero over classes), and
+    the intercepts sum to zero.
+    """
+
+    name = "multinomial"
+
+    def encode(self, y) -> tuple[np.ndarray, np.ndarray]:
+        """(classes, indicator matrix) for 1-D class labels; at least 2 classes."""
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"The multinomial family needs 1-D class labels, got shape "
+                             f"{y.shape}.")
+        classes, index = np.unique(y, return_inverse=True)
+        if classes.shape[0] < 2:
+            raise ValueError("The multinomial family needs at least 2 classes in y; got "
+                             f"{classes.shape[0]}: {classes!r}.")
+        Y = np.zeros((y.shape[0], classes.shape[0]))
+        Y[np.arange(y.shape[0]), index] = 1.0
+        return classes, Y
+
+    def check_y(self, Y: np.ndarray) -> np.ndarray:
+        Y = np.asarray(Y, dtype=np.float64)
+        if Y.ndim != 2 or not np.isin(Y, (0.0, 1.0)).all() or (Y.sum(axis=1) != 1).any():
+            raise ValueError("The multinomial family fits an (n_samples, n_classes) indicator "
+                             "matrix; pass class labels to path().")
+        return Y
+
+    def derivatives(self, Y, eta):
+        P = softmax(eta, axis=1)
+        return P - Y, np.maximum(P * (1.0 - P), MIN_HESSIAN)
+
+    def loss(self, Y, eta):
+        return logsumexp(eta, axis=1) - np.sum(Y * eta, axis=1)
+
+    def deviance(self, Y, eta, weights) -> float:
+        return 2.0 * float(weights @ self.loss(Y, eta))  # the saturated loss is 0
+
+    def null_eta(self, Y, weights, offset, fit_intercept):
+        """The intercept-only fit: the log class shares, centred (offset must be 0)."""
+        n, K = Y.shape
+        if not fit_intercept:
+            return np.zeros((n, K))
+        prior = np.clip(weights @ Y / weights.sum(), 1e-12, None)
+        return np.broadcast_to(np.log(prior) - np.log(prior).mean(), (n, K)).copy()
+
+
+FAMILIES = {"gaussian": Gaussian, "binomial": Binomial, "poisson": Poisson,
+            "multinomial": Multinomial}
 
 
 def get_family(name: str):

@@ -17,6 +17,8 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
 
 from penalized._problem import Problem
 from penalized._validation import (
@@ -35,7 +37,17 @@ from penalized.solver import penalty_weights, solve, solve_arrays
 # glmnet's convention for ridge (l1_ratio = 0), whose alpha_max is infinite: the grid starts
 # where it would for l1_ratio = 0.001.
 RIDGE_GRID_L1_RATIO = 1e-3
-FAMILIES = ("gaussian", "binomial", "poisson")
+FAMILIES = ("gaussian", "binomial", "poisson", "multinomial")
+
+
+def _pinned(problem: Problem) -> Problem:
+    """The problem with every penalized coefficient held at zero by its bounds."""
+    free = problem.penalty_factor == 0.0
+    return dataclasses.replace(
+        problem,
+        lower_bounds=np.where(free, problem.lower_bounds, 0.0),
+        upper_bounds=np.where(free, problem.upper_bounds, 0.0),
+    )
 
 
 def null_coef(problem: Problem, target: int = 0, tol: float = 1e-12) -> np.ndarray:
@@ -44,15 +56,10 @@ def null_coef(problem: Problem, target: int = 0, tol: float = 1e-12) -> np.ndarr
     Zeros when every feature is penalized; otherwise the features with penalty_factor 0
     are fitted (within their bounds), as glmnet does before computing lambda_max.
     """
-    free = problem.penalty_factor == 0.0
-    if not free.any():
+    if not (problem.penalty_factor == 0.0).any():
         return np.zeros(problem.n_features)
-    pinned = dataclasses.replace(
-        problem,
-        lower_bounds=np.where(free, problem.lower_bounds, 0.0),
-        upper_bounds=np.where(free, problem.upper_bounds, 0.0),
-    )
-    return solve(pinned, 1.0, 1.0, target=target, tol=tol, max_iter=100_000, warn=False).coef
+    return solve(_pinned(problem), 1.0, 1.0, target=target, tol=tol, max_iter=100_000,
+                 warn=False).coef
 
 
 def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
@@ -93,8 +100,9 @@ def glm_alpha_max(problem: Problem, family, l1_ratio: float,
                   offset: np.ndarray | None = None) -> float:
     """alpha_max of a GLM path: the same rule as `alpha_max`, with the gradient of the mean
     loss at the intercept-only model (unpenalized features fitted first, by proximal
-    Newton)."""
-    from penalized.newton import solve_glm
+    Newton). For the multinomial family (problem.y the indicator matrix) the largest over
+    the classes."""
+    from penalized.newton import solve_glm, solve_multinomial
 
     l1w, _ = penalty_weights(problem, max(l1_ratio, RIDGE_GRID_L1_RATIO))
     y = family.check_y(problem.y)
@@ -103,18 +111,21 @@ def glm_alpha_max(problem: Problem, family, l1_ratio: float,
     sw = problem.weights * problem.sum_weights
     X = raw_X(problem.design)
     free = problem.penalty_factor == 0.0
-    if free.any():
-        pinned = dataclasses.replace(
-            problem, lower_bounds=np.where(free, problem.lower_bounds, 0.0),
-            upper_bounds=np.where(free, problem.upper_bounds, 0.0))
-        fit = solve_glm(pinned, family, np.array([1.0]), 1.0, offset=offset, tol=1e-10,
-                        warn=False)[0]
-        eta = offset + fit.intercept + np.asarray(X @ fit.coef).ravel()
-    else:
+    if not free.any():
         eta = family.null_eta(y, sw, offset, problem.fit_intercept)
+    elif family.name == "multinomial":
+        coef, intercept = solve_multinomial(_pinned(problem), y, np.array([1.0]), 1.0,
+                                            tol=1e-10, warn=False)[0][:2]
+        eta = intercept + np.asarray(X @ coef.T, dtype=np.float64)
+    else:
+        fit = solve_glm(_pinned(problem), family, np.array([1.0]), 1.0, offset=offset,
+                        tol=1e-10, warn=False)[0]
+        eta = offset + fit.intercept + np.asarray(X @ fit.coef).ravel()
     g, _ = family.derivatives(y, eta)
-    grad = -np.asarray(X.T @ (sw * g / problem.sum_weights), dtype=np.float64).ravel()
-    return _zeroing_alpha(problem, grad, l1w, free.any())
+    g = (sw * g.T).T / problem.sum_weights
+    grad = -np.asarray(X.T @ g, dtype=np.float64).reshape(problem.n_features, -1)
+    return max(_zeroing_alpha(problem, grad[:, k], l1w, free.any())
+               for k in range(grad.shape[1]))
 
 
 def alpha_grid(problem: Problem, l1_ratio: float, n_alphas: int = 100,
@@ -169,34 +180,45 @@ def compute_path(problem: Problem, l1_ratio: float, alphas: np.ndarray, *, tol: 
 
 def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarray, *,
                      offset: np.ndarray | None = None, tol: float = 1e-7,
-                     max_iter: int = 100, warn: bool = True, feature_names=None) -> Path:
-    """Proximal Newton along the decreasing alphas (binomial, poisson) -> Path.
+                     max_iter: int = 100, warn: bool = True, feature_names=None,
+                     classes: np.ndarray | None = None) -> Path:
+    """Proximal Newton along the decreasing alphas (binomial, poisson, multinomial) -> Path.
 
     dual_gaps holds each solution's KKT violation (the GLM certificate), n_iter its Newton
-    steps, dev_ratio 1 - deviance / null deviance (glmnet's dev.ratio), and predict() the
-    linear predictor (glmnet's type="link").
+    steps, dev_ratio 1 - deviance / null deviance (glmnet's dev.ratio). For the multinomial
+    family problem.y is the indicator matrix, `classes` its labels, and the coefficients
+    have shape (n_alphas, n_classes, n_features).
     """
-    from penalized.newton import solve_glm
+    from penalized.newton import solve_glm, solve_multinomial
 
     y = family.check_y(problem.y)
     n = y.shape[0]
-    offset = np.zeros(n) if offset is None else offset
     sw = problem.weights * problem.sum_weights
-    results = solve_glm(problem, family, alphas, l1_ratio, offset=offset, tol=tol,
-                        max_iter=max_iter, warn=warn)
     X = raw_X(problem.design)
-    coefs = np.array([r.coef for r in results])
-    intercepts = np.array([r.intercept for r in results])
-    eta = offset[:, None] + intercepts + np.asarray(X @ coefs.T, dtype=np.float64)
+    if family.name == "multinomial":
+        offset = None
+        solved = solve_multinomial(problem, y, alphas, l1_ratio, tol=tol, max_iter=max_iter,
+                                   warn=warn)
+        coefs, intercepts, n_iter, gaps, tols = (np.array(a) for a in zip(*solved, strict=True))
+        etas = [intercepts[k] + np.asarray(X @ coefs[k].T) for k in range(len(solved))]
+    else:
+        offset = np.zeros(n) if offset is None else offset
+        solved = solve_glm(problem, family, alphas, l1_ratio, offset=offset, tol=tol,
+                           max_iter=max_iter, warn=warn)
+        coefs = np.array([r.coef for r in solved])
+        intercepts = np.array([r.intercept for r in solved])
+        n_iter = np.array([r.n_iter for r in solved])
+        gaps, tols = np.array([r.gap for r in solved]), np.array([r.tol for r in solved])
+        etas = [offset + intercepts[k] + np.asarray(X @ coefs[k]).ravel()
+                for k in range(len(solved))]
     null_dev = family.deviance(y, family.null_eta(y, sw, offset, problem.fit_intercept), sw)
-    dev = np.array([family.deviance(y, eta[:, k], sw) for k in range(len(results))])
+    dev = np.array([family.deviance(y, eta, sw) for eta in etas])
     return Path(
         alphas=np.asarray(alphas, dtype=np.float64), coefs=coefs, intercepts=intercepts,
-        dual_gaps=np.array([r.gap for r in results]),
-        n_iter=np.array([r.n_iter for r in results]), tol=results[0].tol if results else tol,
-        dev_ratio=1.0 - dev / null_dev if null_dev > 0 else np.zeros(len(results)),
+        dual_gaps=gaps, n_iter=n_iter, tol=float(tols[0]) if len(solved) else tol,
+        dev_ratio=1.0 - dev / null_dev if null_dev > 0 else np.zeros(len(solved)),
         null_deviance=null_dev / problem.sum_weights, l1_ratio=float(l1_ratio),
-        feature_names=feature_names,
+        feature_names=feature_names, family=family.name, classes=classes,
     )
 
 
@@ -278,13 +300,19 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Sparse X is used as CSC and never densified.
     y : array-like of shape (n_samples,)
+        Class labels for the multinomial family.
     l1_ratio : float in [0, 1], default=1.0
         1 is the lasso, 0 ridge (whose grid follows glmnet: alpha_max as for 0.001).
-    family : {"gaussian", "binomial", "poisson"}
-        The datafit: least squares, logistic (y in {0, 1}) or Poisson (log link, y >= 0).
-        For the last two the first term is the mean negative log-likelihood (weighted), the
-        solver is proximal Newton, each solution's certificate (Path.dual_gaps) is its KKT
-        violation, and max_iter counts Newton steps (at most 1000).
+    family : {"gaussian", "binomial", "poisson", "multinomial"}
+        The datafit: least squares, logistic (y in {0, 1}), Poisson (log link, y >= 0) or
+        multinomial (softmax over the classes of y). For the GLMs the first term is the mean
+        negative log-likelihood (weighted), the solver is proximal Newton, each solution's
+        certificate (Path.dual_gaps) is its KKT violation, and max_iter counts Newton steps
+        (at most 1000). The multinomial path penalizes all K classes' coefficients (glmnet's
+        symmetric parametrization) with the common shift the likelihood cannot see chosen to
+        minimize the penalty, and intercepts summing to zero (see
+        `families.Multinomial`); its coefs have shape (n_alphas, n_classes, n_features)
+        and alpha_max is the largest over the classes.
     alphas : array-like, optional
         The grid. User alphas must be finite and > 0; they are sorted in decreasing order
         (the order the warm starts need), and the Path holds them sorted.
@@ -324,15 +352,21 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
     if family != "gaussian" and relax:
         raise ValueError("relax=True is available for the gaussian family only.")
     names = getattr(X, "columns", None)
-    X, y = check_arrays(X, y)
+    fam = get_family(family)
+    classes = None
+    if family == "multinomial":
+        check_classification_targets(y)
+        classes, Y = fam.encode(column_or_1d(y))
+        X, y = check_arrays(X, Y, multi_output=True)
+    else:
+        X, y = check_arrays(X, y)
     problem = build_problem(
         X, y, sample_weight=sample_weight, fit_intercept=fit_intercept,
         standardize=standardize, penalty_factor=penalty_factor, lower_bounds=lower_bounds,
         upper_bounds=upper_bounds, positive=positive, precompute=precompute,
     )
     names = None if names is None else np.asarray(names, dtype=object)
-    fam = get_family(family)
-    if family != "gaussian":
+    if family in ("binomial", "poisson"):
         fam.check_y(y)
         offset = None if offset is None else check_feature_vector(offset, "offset", X.shape[0],
                                                                   0.0)
@@ -342,7 +376,8 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
             if alphas is None else check_alphas(alphas))
     if family != "gaussian":
         return compute_glm_path(problem, fam, l1_ratio, grid, offset=offset, tol=tol,
-                                max_iter=min(max_iter, 1000), feature_names=names)
+                                max_iter=min(max_iter, 1000), feature_names=names,
+                                classes=classes)
     return compute_path(problem, l1_ratio, grid, tol=tol, max_iter=max_iter, relax=relax,
                         feature_names=names)
 

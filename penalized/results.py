@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit, softmax
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ class Path:
     relaxed_coefs, relaxed_intercepts : ndarray or None
         With relax=True, the unpenalized least-squares refit on each alpha's active set.
     feature_names : ndarray of str or None
+    family : str
+        "gaussian", "binomial", "poisson" or "multinomial". For the multinomial family coefs
+        has shape (n_alphas, n_classes, n_features) and intercepts (n_alphas, n_classes).
+    classes : ndarray or None
+        The class labels (multinomial family), in the order of coefs' second axis.
     """
 
     alphas: np.ndarray
@@ -97,11 +103,17 @@ class Path:
     relaxed_coefs: np.ndarray | None = None
     relaxed_intercepts: np.ndarray | None = None
     feature_names: np.ndarray | None = None
+    family: str = "gaussian"
+    classes: np.ndarray | None = None
 
     @property
     def n_nonzero(self) -> np.ndarray:
-        """Number of non-zero coefficients at each alpha (glmnet's df)."""
-        return np.count_nonzero(self.coefs, axis=1)
+        """Number of features with a non-zero coefficient at each alpha (glmnet's df; for
+        the multinomial family, non-zero in any class)."""
+        nonzero = self.coefs != 0
+        if nonzero.ndim == 3:
+            nonzero = nonzero.any(axis=1)
+        return np.count_nonzero(nonzero, axis=1)
 
     @property
     def converged(self) -> np.ndarray:
@@ -126,21 +138,47 @@ class Path:
             coefs = gamma * coefs + (1.0 - gamma) * self.relaxed_coefs
             intercepts = gamma * intercepts + (1.0 - gamma) * self.relaxed_intercepts
         left, right, frac = _interpolation(self.alphas, alpha)
-        coef = (1.0 - frac)[:, None] * coefs[left] + frac[:, None] * coefs[right]
-        intercept = (1.0 - frac) * intercepts[left] + frac * intercepts[right]
+
+        def blend(a):
+            f = frac.reshape((-1,) + (1,) * (a.ndim - 1))
+            return (1.0 - f) * a[left] + f * a[right]
+
+        coef, intercept = blend(coefs), blend(intercepts)
         if np.ndim(alpha) == 0:
-            return coef[0], float(intercept[0])
+            return coef[0], (float(intercept[0]) if intercept.ndim == 1 else intercept[0])
         return coef, intercept
 
-    def predict(self, X, alpha=None, gamma: float = 1.0) -> np.ndarray:
-        """X b(alpha) + b0(alpha): shape (n_samples,) for a scalar alpha, else
-        (n_samples, n_alphas); alpha=None predicts at every grid point."""
+    def predict(self, X, alpha=None, gamma: float = 1.0, type: str = "link") -> np.ndarray:
+        """Predictions at any alpha (alpha=None: at every grid point), as glmnet's predict.
+
+        type="link" gives the linear predictor X b(alpha) + b0(alpha); type="response" the
+        mean: the same for the gaussian family, probabilities for binomial (of class 1) and
+        multinomial (softmax over classes), e^eta for poisson. Shapes: (n_samples,) for a
+        scalar alpha, else (n_samples, n_alphas); the multinomial family inserts the class
+        axis: (n_samples, n_classes[, n_alphas]).
+        """
+        if type not in ("link", "response"):
+            raise ValueError(f"type must be 'link' or 'response', got {type!r}.")
         coef, intercept = self.coef_at(self.alphas if alpha is None else alpha, gamma)
-        n_features = self.coefs.shape[1]
+        n_features = self.coefs.shape[-1]
         if getattr(X, "ndim", 2) != 2 or X.shape[1] != n_features:
             raise ValueError(f"X must have shape (n_samples, {n_features}), got "
                              f"{getattr(X, 'shape', None)}.")
-        return np.asarray(X @ coef.T) + intercept
+        if self.family != "multinomial":
+            eta = np.asarray(X @ coef.T) + intercept
+        elif np.ndim(alpha) == 0 and alpha is not None:
+            eta = np.asarray(X @ coef.T) + intercept
+        else:  # coef (m, K, p) -> eta (n, K, m)
+            m, K = coef.shape[:2]
+            flat = np.asarray(X @ coef.reshape(m * K, n_features).T)
+            eta = flat.reshape(-1, m, K).transpose(0, 2, 1) + intercept.T
+        if type == "link" or self.family == "gaussian":
+            return eta
+        if self.family == "binomial":
+            return expit(eta)
+        if self.family == "poisson":
+            return np.exp(eta)
+        return softmax(eta, axis=1)
 
 
 @dataclass(frozen=True)

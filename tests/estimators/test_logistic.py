@@ -188,3 +188,101 @@ def test_hard_classification_data_gives_finite_answers():
     assert balanced.predict(X).mean() > plain.predict(X).mean()  # the weights matter
     huge = LogisticRegression(C=1e6).fit(X * 1e3, (X[:, 0] > 0).astype(int))
     assert np.isfinite(huge.coef_).all() and np.isfinite(huge.predict_proba(X)).all()
+
+
+@pytest.fixture(scope="module")
+def three_classes():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    return X, np.array(["setosa", "versicolor", "virginica"])[y]
+
+
+def multinomial_kkt(X, labels, classes, coef, intercept, alpha, l1w):
+    """Largest KKT violation of the multinomial lasso/enet, from numpy alone."""
+    Y = (labels[:, None] == classes[None, :]).astype(float)
+    eta = X @ coef.T + intercept
+    P = np.exp(eta - eta.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    G = (P - Y).T @ X / len(labels)
+    worst = np.abs((P - Y).mean(axis=0)).max()  # intercepts: zero gradient
+    for k in range(coef.shape[0]):
+        worst = max(worst, kkt_violation(G[k], 0.0, coef[k], alpha, l1w, 0 * l1w,
+                                         np.full(len(l1w), -np.inf), np.full(len(l1w), np.inf),
+                                         False))
+    return worst
+
+
+def test_multinomial_path(three_classes):
+    X, y = three_classes
+    fitted = path(X, y, family="multinomial", n_alphas=15, tol=1e-8)
+    n, p = X.shape
+    assert fitted.coefs.shape == (15, 3, p) and fitted.intercepts.shape == (15, 3)
+    assert list(fitted.classes) == ["setosa", "versicolor", "virginica"]
+    assert fitted.n_nonzero[0] == 0 and fitted.n_nonzero[-1] == p
+    assert fitted.converged.all() and (np.diff(fitted.dev_ratio) >= -1e-9).all()
+    np.testing.assert_allclose(fitted.intercepts.sum(axis=1), 0.0, atol=1e-12)
+    for k in (3, 9, 14):
+        viol = multinomial_kkt(X, y, fitted.classes, fitted.coefs[k], fitted.intercepts[k],
+                               fitted.alphas[k], np.ones(p))
+        assert viol <= 1e-6
+    below = path(X, y, family="multinomial", alphas=[0.999 * fitted.alphas[0]], tol=1e-8)
+    assert below.n_nonzero[0] >= 1
+    # the same objective as scikit-learn's multinomial L1 logistic regression (C = 1/(n alpha))
+    k = 6
+    ref = SkLogisticRegression(C=1 / (n * fitted.alphas[k]), l1_ratio=1.0, solver="saga",
+                               tol=1e-12, max_iter=100_000).fit(X, y)
+    proba = fitted.predict(X, fitted.alphas[k], type="response")
+    np.testing.assert_allclose(proba, ref.predict_proba(X), atol=1e-6)
+    every = fitted.predict(X, type="response")
+    assert every.shape == (n, 3, 15)
+    np.testing.assert_allclose(every.sum(axis=1), 1.0)
+    np.testing.assert_allclose(every[:, :, k], proba, atol=1e-12)
+
+
+def test_multinomial_ridge_path_matches_lbfgs(three_classes):
+    X, y = three_classes
+    fitted = path(X, y, l1_ratio=0.0, family="multinomial", n_alphas=8, tol=1e-10)
+    k = 5
+    ref = SkLogisticRegression(C=1 / (len(y) * fitted.alphas[k]), tol=1e-12,
+                               max_iter=10_000).fit(X, y)
+    coef, intercept = fitted.coef_at(fitted.alphas[k])
+    np.testing.assert_allclose(coef, ref.coef_, atol=1e-6)
+    np.testing.assert_allclose(intercept, ref.intercept_, atol=1e-6)
+
+
+def test_multinomial_path_options(three_classes):
+    X, y = three_classes
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0.5, 2.0, len(y))
+    pf = np.array([0.0, 1.0, 2.0, 1.0])
+    kw = dict(family="multinomial", sample_weight=w, penalty_factor=pf, standardize=True,
+              tol=1e-9)
+    fitted = path(X * [1.0, 3.0, 0.5, 2.0], y, n_alphas=6, **kw)
+    top = fitted.alphas[0]
+    assert np.all(fitted.coefs[0][:, 1:] == 0) and np.any(fitted.coefs[0][:, 0] != 0)
+    below = path(X * [1.0, 3.0, 0.5, 2.0], y, alphas=[0.999 * top], **kw)
+    assert np.any(below.coefs[0][:, 1:] != 0)
+    dense = path(X, y, family="multinomial", n_alphas=6, tol=1e-9)
+    sparse = path(sp.csr_matrix(X), y, family="multinomial", n_alphas=6, tol=1e-9)
+    np.testing.assert_allclose(sparse.coefs, dense.coefs, atol=1e-7)
+
+
+def test_multinomial_path_bad_input(three_classes):
+    X, y = three_classes
+    with pytest.raises(ValueError, match="2 classes"):
+        path(X, np.full(len(y), "a"), family="multinomial")
+    with pytest.raises(ValueError, match="Unknown label type"):
+        path(X, np.linspace(0, 1, len(y)), family="multinomial")
+    with pytest.raises(ValueError, match="offset"):
+        path(X, y, family="multinomial", offset=np.zeros(len(y)))
+
+
+def test_multinomial_class_cycling_agrees_with_joint_steps(three_classes, monkeypatch):
+    import penalized.newton
+
+    X, y = three_classes
+    joint = path(X, y, family="multinomial", l1_ratio=0.5, n_alphas=5)
+    monkeypatch.setattr(penalized.newton, "JOINT_MAX_BYTES", 0)  # too large to expand
+    cycled = path(X, y, family="multinomial", l1_ratio=0.5, n_alphas=5)
+    assert cycled.converged.all()
+    np.testing.assert_allclose(cycled.coefs, joint.coefs, atol=1e-4)
