@@ -33,6 +33,12 @@ class FitResult:
         return bool(self.gap <= self.tol)
 
 
+def selected(coef: np.ndarray) -> np.ndarray:
+    """Which features a solution keeps: non-zero (in any class, for the multinomial)."""
+    nonzero = coef != 0
+    return nonzero.any(axis=0) if nonzero.ndim == 2 else nonzero
+
+
 def _interpolation(grid: np.ndarray, alpha) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each alpha: neighbours (i, i+1) on the decreasing grid and the weight of i+1.
 
@@ -228,4 +234,4 @@ class CVResult:
 
     def frequency_at(self, alpha: float) -> np.ndarray:
         """Fraction of folds whose (interpolated) solution at alpha selects each feature."""
-        return np.mean([fp.coef_at(alpha)[0] != 0 for fp in self.fold_paths], axis=0)
+        return np.mean([selected(fp.coef_at(alpha)[0]) for fp in self.fold_paths], axis=0)

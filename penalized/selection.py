@@ -12,8 +12,10 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.special import expit
+from scipy.special import expit, softmax
 from sklearn.model_selection import check_cv
+from sklearn.utils import column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
 
 from penalized._problem import Problem
 from penalized._validation import (
@@ -25,7 +27,7 @@ from penalized._validation import (
 from penalized.design import GramDesign
 from penalized.families import get_family
 from penalized.path import alpha_grid, check_path_options, compute_glm_path, compute_path
-from penalized.results import CVResult, Path
+from penalized.results import CVResult, Path, selected
 
 SCORINGS = {"mse": False, "deviance": False, "mae": False, "r2": True, "class": False}
 
@@ -39,6 +41,15 @@ def fold_scores(y: np.ndarray, pred: np.ndarray, weights: np.ndarray, scoring: s
     with the fitted mean (expit or exp of the predictor).
     """
     w = weights / weights.sum()
+    if family is not None and family.name == "multinomial":
+        # y the indicator matrix (n, K), pred (n, K, n_alphas); mse and mae sum over classes
+        if scoring == "deviance":
+            return np.array([family.deviance(y, pred[:, :, k], w)
+                             for k in range(pred.shape[2])])
+        if scoring == "class":
+            return w @ (pred.argmax(axis=1) != y.argmax(axis=1)[:, None])
+        err = softmax(pred, axis=1) - y[:, :, None]
+        return w @ (err * err if scoring == "mse" else np.abs(err)).sum(axis=1)
     if family is not None and family.name != "gaussian":
         if scoring == "deviance":
             return np.array([family.deviance(y, pred[:, k], w) for k in range(pred.shape[1])])
@@ -150,14 +161,16 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
     Parameters
     ----------
     cv : int, cross-validation splitter or iterable, default=10
-        An int is KFold(cv) without shuffling (scikit-learn's default).
-    family : {"gaussian", "binomial", "poisson"}
+        An int is KFold(cv) without shuffling (scikit-learn's default), StratifiedKFold(cv)
+        for the binomial and multinomial families (as scikit-learn's classifiers).
+    family : {"gaussian", "binomial", "poisson", "multinomial"}
         As in `penalized.path` (GLM folds are fitted by proximal Newton).
     scoring : {"mse", "deviance", "mae", "r2", "class"}, optional
         Held-out measure; default "mse" for the gaussian family (where "deviance" is the
         same) and "deviance" (mean held-out deviance, glmnet's default) for the others. For
-        a GLM, "mse"/"mae"/"r2" compare y with the fitted mean; "class" is the
-        misclassification rate (binomial).
+        a GLM, "mse"/"mae"/"r2" compare y with the fitted mean (multinomial: the class
+        probabilities against the indicators, summed over classes, as glmnet; no "r2");
+        "class" is the misclassification rate (binomial, multinomial).
     rule : {"min", "1se"}
         Which alpha CVResult.alpha and selection_frequency refer to: the best mean score,
         or the largest alpha within one standard error of it.
@@ -176,11 +189,20 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
         scoring = "mse" if family == "gaussian" else "deviance"
     if scoring not in SCORINGS:
         raise ValueError(f"scoring must be one of {tuple(SCORINGS)}, got {scoring!r}.")
-    if scoring == "class" and family != "binomial":
-        raise ValueError("scoring='class' (misclassification) needs family='binomial'.")
+    if scoring == "class" and family not in ("binomial", "multinomial"):
+        raise ValueError("scoring='class' (misclassification) needs family='binomial' or "
+                         "'multinomial'.")
+    if scoring == "r2" and family == "multinomial":
+        raise ValueError("scoring='r2' is not defined for the multinomial family.")
     if rule not in ("min", "1se"):
         raise ValueError(f"rule must be 'min' or '1se', got {rule!r}.")
-    X, y = check_arrays(X, y)
+    classes = None
+    if family == "multinomial":
+        check_classification_targets(y)
+        classes, Y = fam.encode(column_or_1d(y))
+        X, y = check_arrays(X, Y, multi_output=True)
+    else:
+        X, y = check_arrays(X, y)
     options = dict(fit_intercept=fit_intercept, standardize=standardize,
                    penalty_factor=penalty_factor, lower_bounds=lower_bounds,
                    upper_bounds=upper_bounds, positive=positive)
@@ -192,7 +214,8 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
     grid = (alpha_grid(problem, l1_ratio, n_alphas, eps, family=fam) if alphas is None
             else check_alphas(alphas))
     raw_w = check_sample_weight(sample_weight, X.shape[0])
-    folds = make_folds(cv, X, y)
+    folds = make_folds(cv, X, y.argmax(axis=1) if y.ndim == 2 else y,
+                       classifier=family in ("binomial", "multinomial"))
     paths, scores, fold_weight = cross_validate_path(
         options, X, y, raw_w, folds, l1_ratio, grid, tol=tol, max_iter=max_iter,
         scoring=scoring, use_gram=not glm and isinstance(problem.design, GramDesign),
@@ -201,13 +224,14 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
     full = None
     if full_path:
         full = (compute_glm_path(problem, fam, l1_ratio, grid, tol=tol,
-                                 max_iter=min(max_iter, 1000)) if glm
+                                 max_iter=min(max_iter, 1000), classes=classes) if glm
                 else compute_path(problem, l1_ratio, grid, tol=tol, max_iter=max_iter))
     return make_cv_result(grid, scoring, scores, fold_weight, paths, full, rule)
 
 
-def make_folds(cv, X, y) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(train, test) index pairs; checks there are enough samples for the folds."""
+def make_folds(cv, X, y, classifier: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index pairs; checks there are enough samples for the folds. An int cv
+    gives KFold, or StratifiedKFold for a classifier (y the labels), as scikit-learn."""
     if isinstance(cv, Integral) and not isinstance(cv, bool):
         if cv < 2:
             raise ValueError(f"cv must be at least 2 folds, got {cv}.")
@@ -215,7 +239,8 @@ def make_folds(cv, X, y) -> list[tuple[np.ndarray, np.ndarray]]:
             raise ValueError(
                 f"cv={cv} folds need at least {cv} samples; got n_samples={X.shape[0]}."
             )
-    return [(np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X, y)]
+    return [(np.asarray(tr), np.asarray(te))
+            for tr, te in check_cv(cv, y, classifier=classifier).split(X, y)]
 
 
 def make_cv_result(alphas: np.ndarray, scoring: str, scores: np.ndarray,
@@ -225,7 +250,7 @@ def make_cv_result(alphas: np.ndarray, scoring: str, scores: np.ndarray,
     mean, se = summarize(scores, fold_weight)
     best, one_se = one_se_rule(alphas, mean, se, greater)
     chosen = alphas[one_se if rule == "1se" else best]
-    frequency = np.mean([fp.coef_at(chosen)[0] != 0 for fp in fold_paths], axis=0)
+    frequency = np.mean([selected(fp.coef_at(chosen)[0]) for fp in fold_paths], axis=0)
     return CVResult(alphas=alphas, scoring=scoring, greater_is_better=greater,
                     fold_scores=scores, mean=mean, std_error=se,
                     alpha_min=float(alphas[best]), alpha_1se=float(alphas[one_se]),

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.linear_model import LassoCV as SkLassoCV
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, StratifiedKFold
 
 from penalized import cv_path, path
 from penalized._validation import build_problem
@@ -139,7 +139,7 @@ def test_cv_path_for_logistic_regression(rng):
     y = (rng.uniform(size=150) < expit(X[:, 0] * 2 - X[:, 1])).astype(float)
     result = cv_path(X, y, family="binomial", cv=3, n_alphas=15)
     assert result.scoring == "deviance" and result.path is not None
-    train, test = next(KFold(3).split(X))
+    train, test = next(StratifiedKFold(3).split(X, y))  # classes: stratified, as sklearn
     eta = result.fold_paths[0].predict(X[test])
     expected = [Binomial().deviance(y[test], eta[:, k], np.full(len(test), 1 / len(test)))
                 for k in range(15)]
@@ -151,6 +151,30 @@ def test_cv_path_for_logistic_regression(rng):
                                .mean(axis=0))
     with pytest.raises(ValueError, match="needs family='binomial'"):
         cv_path(X, y, scoring="class")
+
+
+def test_cv_path_for_multinomial_classes():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["a", "b", "c"])[y]
+    result = cv_path(X, labels, family="multinomial", cv=3, n_alphas=8, tol=1e-9)
+    assert result.path.coefs.shape == (8, 3, 4) and list(result.path.classes) == ["a", "b", "c"]
+    # each fold: a path fitted on the training rows alone, scored by numpy on the held-out
+    for f, (train, test) in enumerate(StratifiedKFold(3).split(X, labels)):
+        alone = path(X[train], labels[train], family="multinomial", alphas=result.alphas,
+                     tol=1e-9)
+        proba = alone.predict(X[test], type="response")  # (n_test, 3, 8)
+        truth = (labels[test, None] == alone.classes[None, :])[:, :, None]
+        deviance = -2 * np.log((proba * truth).sum(axis=1)).mean(axis=0)
+        np.testing.assert_allclose(result.fold_scores[f], deviance, rtol=1e-5)
+    assert result.alpha_min == result.alphas[np.argmin(result.mean)]
+    assert result.selection_frequency.shape == (4,)
+    misclass = cv_path(X, labels, family="multinomial", cv=3, n_alphas=8, scoring="class",
+                       full_path=False)
+    assert misclass.mean.min() < 0.1 and misclass.mean[0] > 0.5
+    with pytest.raises(ValueError, match="r2"):
+        cv_path(X, labels, family="multinomial", scoring="r2")
 
 
 def test_cv_path_for_poisson_counts(rng):
