@@ -53,6 +53,9 @@ class Binomial:
         y = np.asarray(y, dtype=np.float64)
         if not np.isin(y, (0.0, 1.0)).all():
             raise ValueError("The binomial family needs y in {0, 1}.")
+        if y.size and y.min() == y.max():
+            raise ValueError("The binomial family needs samples of both classes (0 and 1) in "
+                             f"y; got only {y[0]:g}.")
         return y
 
     def loss(self, y, eta):
