@@ -72,14 +72,14 @@ def _encode(value, name: str):
 def _decode(value, name: str, finite: bool = True):
     if isinstance(value, dict) and set(value) == {"float"}:
         text = value["float"]
-        if text not in ("inf", "-inf", "nan"):
+        if not isinstance(text, str) or text not in ("inf", "-inf", "nan"):
             raise ModelFileError(f"{name}: bad special float {text!r}.")
         return float(text)
     if isinstance(value, dict):
         if set(value) != {"dtype", "shape", "data"}:
             raise ModelFileError(f"{name}: an array needs exactly dtype, shape and data.")
         dtype, shape, data = value["dtype"], value["shape"], value["data"]
-        if dtype not in _KINDS:
+        if not isinstance(dtype, str) or dtype not in _KINDS:
             raise ModelFileError(f"{name}: unsupported dtype {dtype!r}.")
         if not (isinstance(shape, list) and all(isinstance(s, int) and not isinstance(s, bool)
                                                 and s >= 0 for s in shape)):
@@ -140,7 +140,7 @@ def load(path):
                              f"{document.get('format_version')!r} (this library reads "
                              f"{FORMAT_VERSION}).")
     name = document.get("estimator")
-    if name not in ESTIMATORS:
+    if not isinstance(name, str) or name not in ESTIMATORS:
         raise ModelFileError(f"{path}: unknown estimator {name!r}; expected one of "
                              f"{sorted(ESTIMATORS)}.")
     params, attributes = document.get("params"), document.get("attributes")

@@ -267,6 +267,16 @@ def relaxed_fits(problem: Problem, coefs: np.ndarray, target: int = 0,
     return out, intercepts
 
 
+def check_family_arrays(X, y, family: str):
+    """Validated (X, y, classes): for the multinomial family y becomes the indicator matrix
+    of its class labels (classes), otherwise classes is None."""
+    if family != "multinomial":
+        return (*check_arrays(X, y), None)
+    check_classification_targets(y)
+    classes, Y = get_family(family).encode(column_or_1d(y))
+    return (*check_arrays(X, Y, multi_output=True), classes)
+
+
 def check_path_options(family, l1_ratio, n_alphas, eps, tol, max_iter) -> None:
     """The scalar options `path` and `cv_path` share."""
     if family not in FAMILIES:
@@ -353,13 +363,7 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
         raise ValueError("relax=True is available for the gaussian family only.")
     names = getattr(X, "columns", None)
     fam = get_family(family)
-    classes = None
-    if family == "multinomial":
-        check_classification_targets(y)
-        classes, Y = fam.encode(column_or_1d(y))
-        X, y = check_arrays(X, Y, multi_output=True)
-    else:
-        X, y = check_arrays(X, y)
+    X, y, classes = check_family_arrays(X, y, family)
     problem = build_problem(
         X, y, sample_weight=sample_weight, fit_intercept=fit_intercept,
         standardize=standardize, penalty_factor=penalty_factor, lower_bounds=lower_bounds,

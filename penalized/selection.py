@@ -14,19 +14,22 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy.special import expit, softmax
 from sklearn.model_selection import check_cv
-from sklearn.utils import column_or_1d
-from sklearn.utils.multiclass import check_classification_targets
 
 from penalized._problem import Problem
 from penalized._validation import (
     build_problem,
     check_alphas,
-    check_arrays,
     check_sample_weight,
 )
 from penalized.design import GramDesign
 from penalized.families import get_family
-from penalized.path import alpha_grid, check_path_options, compute_glm_path, compute_path
+from penalized.path import (
+    alpha_grid,
+    check_family_arrays,
+    check_path_options,
+    compute_glm_path,
+    compute_path,
+)
 from penalized.results import CVResult, Path, selected
 
 SCORINGS = {"mse": False, "deviance": False, "mae": False, "r2": True, "class": False}
@@ -196,13 +199,7 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
         raise ValueError("scoring='r2' is not defined for the multinomial family.")
     if rule not in ("min", "1se"):
         raise ValueError(f"rule must be 'min' or '1se', got {rule!r}.")
-    classes = None
-    if family == "multinomial":
-        check_classification_targets(y)
-        classes, Y = fam.encode(column_or_1d(y))
-        X, y = check_arrays(X, Y, multi_output=True)
-    else:
-        X, y = check_arrays(X, y)
+    X, y, classes = check_family_arrays(X, y, family)
     options = dict(fit_intercept=fit_intercept, standardize=standardize,
                    penalty_factor=penalty_factor, lower_bounds=lower_bounds,
                    upper_bounds=upper_bounds, positive=positive)
