@@ -265,6 +265,18 @@ def build_problem(X, y, *, sample_weight=None, fit_intercept=True, standardize=F
         penalty_factor, lower_bounds, upper_bounds, positive, n_features
     )
     design = choose_design(X, weights, fit_intercept, precompute)
+    # Finite entries can still overflow once squared (|x| > ~1e154): the solver's column
+    # norms and gaps would be inf and its coefficients NaN.
+    if not np.isfinite(design.col_sq).all():
+        raise ValueError("X has values too large for float64 arithmetic (a column's sum of "
+                         "squares overflows); rescale X, e.g. standardize it first.")
+    y_num = np.asarray(y)
+    if y_num.dtype.kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = weights @ np.square(y_num - (weights @ y_num if fit_intercept else 0.0))
+        if not np.isfinite(spread).all():
+            raise ValueError("y has values too large for float64 arithmetic (its sum of "
+                             "squares overflows); rescale y.")
     scale = np.ones(n_features)
     if standardize:
         scale = np.sqrt(design.col_sq)

@@ -145,3 +145,19 @@ def test_sparse_formats_are_converted(data):
         Xf = sp.csc_matrix(X).asformat(fmt)
         coef = Lasso(alpha=0.05, tol=1e-12).fit(Xf, y).coef_
         np.testing.assert_allclose(coef, ref, rtol=1e-6, atol=1e-8)
+
+
+def test_values_whose_squares_overflow_are_refused():
+    """Found by tests/test_fuzz.py: X = [[0], [1e300]] gave NaN coefficients on the path."""
+    from penalized import LogisticRegression, path
+
+    huge_x = np.array([[0.0], [1e300], [2.0]])
+    with pytest.raises(ValueError, match="X has values too large"):
+        path(huge_x, np.array([0.0, 1.0, 0.5]))
+    with pytest.raises(ValueError, match="X has values too large"):
+        LogisticRegression().fit(huge_x, [0, 1, 0])
+    with pytest.raises(ValueError, match="y has values too large"):
+        Lasso().fit(np.array([[0.0], [1.0], [2.0]]), np.array([0.0, 1e300, -1e300]))
+    # large but safe scales still fit, finitely
+    fitted = Lasso(alpha=1e-3).fit(huge_x * 1e-160, np.array([0.0, 1.0, 0.5]))
+    assert np.isfinite(fitted.coef_).all()
