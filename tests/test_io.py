@@ -73,6 +73,12 @@ CORRUPTIONS = {
     "wrong format": lambda d: {**d, "format": "pickle"},
     "future version": lambda d: {**d, "format_version": 99},
     "unknown estimator": lambda d: {**d, "estimator": "os.system"},
+    # found by tests/test_fuzz.py: unhashable values raised TypeError, not ModelFileError
+    "estimator is a list": lambda d: {**d, "estimator": []},
+    "dtype is a list": lambda d: {**d, "attributes": {**d["attributes"], "coef_": {
+        **d["attributes"]["coef_"], "dtype": ["float64"]}}},
+    "special float is a list": lambda d: {**d, "params": {**d["params"],
+                                                          "alpha": {"float": []}}},
     "unknown parameter": lambda d: {**d, "params": {**d["params"], "evil": 1}},
     "bad parameter value": lambda d: {**d, "params": {**d["params"], "alpha": "much"}},
     "unexpected attribute": lambda d: {**d, "attributes": {**d["attributes"], "x_": 1}},
