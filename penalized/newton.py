@@ -179,8 +179,23 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         result = FitResult(coef.copy(), intercept, steps, kkt, tol_kkt)
         if warn and not result.converged:
             _warn(alpha, family.name, max_iter, kkt, tol_kkt, steps)
+        elif warn and alpha == 0 and family.name == "binomial":
+            _warn_if_separated(fit.sw > 0, (eta - offset > 0) == (y > 0.5))
         results.append(result)
     return results
+
+
+def _warn_if_separated(used, correct) -> None:
+    """Unpenalized classification whose fit classifies every sample correctly: the classes
+    are separable, the likelihood has no finite maximizer, and the KKT tolerance only
+    decided where the growing coefficients stopped."""
+    if correct[used].all():
+        warnings.warn(
+            "The classes are perfectly separable and there is no penalty (alpha=0 / "
+            "C=np.inf): the unpenalized coefficients are unbounded, and the finite ones "
+            "returned are where the tolerance stopped their growth. Add a penalty.",
+            ConvergenceWarning, stacklevel=3,
+        )
 
 
 def _warn(alpha, family_name, max_iter, kkt, tol_kkt, steps=None):
@@ -430,6 +445,8 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
             eta = eta - shift
         if warn and violation > tol_kkt:
             _warn(alpha, "multinomial", max_iter, violation, tol_kkt, steps)
+        elif warn and alpha == 0:
+            _warn_if_separated(sw > 0, eta.argmax(axis=1) == Y.argmax(axis=1))
         out.append((coef.copy(), intercept.copy(), steps, violation, tol_kkt))
     return out
 

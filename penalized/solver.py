@@ -31,6 +31,9 @@ WS_MIN = 10  # smallest working set beyond the forced features
 PATH_INNER_RATIO = 0.3
 SINGLE_INNER_RATIO = 0.01
 GAP_FREQ = ANDERSON_K + 1  # epochs between working-set gap checks (Gram: every epoch)
+# An unpenalized, unbounded feature costs a column of the dual projection (one pass over X,
+# p numbers): alpha = 0 makes every feature one, so it is refused for wider problems.
+MAX_UNPENALIZED = 4000
 
 
 def penalty_weights(problem: Problem, l1_ratio: float) -> tuple[np.ndarray, np.ndarray]:
@@ -145,7 +148,20 @@ def solve_arrays(
     n_iters = np.empty(n_alphas, dtype=np.int64)
     null_rss = float(problem.weights @ (y_c * y_c))
     tol_abs = tol * null_rss
-    free = (l1w == 0.0) & (l2w == 0.0) & np.isinf(lo) & np.isinf(hi)
+    unbounded = np.isinf(lo) & np.isinf(hi)
+    if alphas.size and not alphas.any():
+        # alpha = 0: no penalty at all, every unbounded feature's dual constraint is an
+        # equality the projection must enforce (else b = 0 would look optimal)
+        free = unbounded
+        if free.sum() > MAX_UNPENALIZED:
+            raise ValueError(
+                f"alpha=0 (no penalty) with {int(free.sum())} unbounded features is not "
+                f"supported (at most {MAX_UNPENALIZED}): use a small alpha > 0, or "
+                "scikit-learn's LinearRegression for ordinary least squares.")
+    elif (alphas == 0).any():
+        raise ValueError("alpha = 0 must be solved on its own, not within a sequence.")
+    else:
+        free = (l1w == 0.0) & (l2w == 0.0) & unbounded
     # Screening stays off with such features (its sphere test would need the projected
     # gradient on every feature); the gap itself is exact through the projection.
     screening = not free.any()
