@@ -58,6 +58,18 @@ class _DataDesign:
         return np.asarray(self.X.T @ wv, dtype=np.float64).ravel() - self.x_mean * wv.sum()
 
 
+# A column whose centred sum of squares is below this fraction of its raw one is constant up
+# to rounding (std < 1e-13 |mean|): its residue, not data, would otherwise be fitted.
+CONSTANT_RTOL = 1e-26
+
+
+def _zero_constant(col_sq: np.ndarray, x_mean: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        residue = col_sq <= CONSTANT_RTOL * (col_sq + x_mean * x_mean)
+    col_sq[residue & np.isfinite(col_sq)] = 0.0  # an overflow (inf) is reported upstream
+    return col_sq
+
+
 def _kernel_weights(weights: np.ndarray) -> np.ndarray:
     """The weights as the kernels take them: one entry when all are equal (saves a load)."""
     return weights[:1] if (weights == weights[0]).all() else weights
@@ -76,6 +88,7 @@ class DenseDesign(_DataDesign):
                 block = slice(start, start + _BLOCK)
                 centred = X[:, block] - self.x_mean[block]
                 self.col_sq[block] = weights @ (centred * centred)
+        _zero_constant(self.col_sq, self.x_mean)
 
     def store(self, y_c):
         return DenseStore(self.X, self.x_mean, _kernel_weights(self.weights), y_c,
@@ -101,8 +114,12 @@ class SparseDesign(_DataDesign):
 
     def __init__(self, X: sp.csc_matrix, weights: np.ndarray, fit_intercept: bool):
         super().__init__(X, weights, fit_intercept)
-        sq = np.asarray(X.multiply(X).T @ weights, dtype=np.float64).ravel()
-        self.col_sq = np.maximum(sq - self.x_mean**2, 0.0)
+        # the squares of the stored entries only (X.multiply(X) would copy indices too)
+        squares = sp.csc_matrix((X.data.astype(np.float64) ** 2, X.indices, X.indptr),
+                                shape=X.shape)
+        sq = np.asarray(squares.T @ weights, dtype=np.float64).ravel()
+        del squares
+        self.col_sq = _zero_constant(np.maximum(sq - self.x_mean**2, 0.0), self.x_mean)
 
     def store(self, y_c):
         X = self.X
@@ -127,6 +144,9 @@ class GramDesign:
         self.dtype = base.dtype
         self.x_mean = base.x_mean
         self.Q = np.asfortranarray(base.gram() if gram is None else gram, dtype=np.float64)
+        constant = base.col_sq == 0.0  # rounding residue, not data (see _zero_constant)
+        self.Q[constant, :] = 0.0
+        self.Q[:, constant] = 0.0
         self.col_sq = np.diag(self.Q).copy()
 
     def matvec(self, coef):

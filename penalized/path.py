@@ -29,7 +29,7 @@ from penalized._validation import (
     check_feature_vector,
     check_number,
 )
-from penalized.design import raw_X
+from penalized.design import CONSTANT_RTOL, raw_X
 from penalized.families import get_family
 from penalized.results import Path
 from penalized.solver import penalty_weights, solve, solve_arrays
@@ -76,6 +76,8 @@ def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
     design = problem.design
     y = problem.target(target)
     y_c = y - problem.y_mean(y)
+    if problem.weights @ (y_c * y_c) <= CONSTANT_RTOL * (problem.weights @ (y * y)):
+        return 0.0  # y is constant up to rounding: nothing to explain
     coef = null_coef(problem, target)
     resid = y_c - (design.matvec(coef) - design.x_mean @ coef) if coef.any() else y_c
     return _zeroing_alpha(problem, design.rmatvec(resid), l1w, coef.any())

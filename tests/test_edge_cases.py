@@ -219,24 +219,12 @@ def test_zero_column_without_intercept():
         np.testing.assert_allclose(np.delete(ours.coef_, 2), ref.coef_, atol=1e-7)
 
 
-CONSTANT_STANDARDIZE_BUG = (
-    "standardize=True with a constant column whose weighted mean is not exact (e.g. 0.1 "
-    "or 3.0): col_sq is a rounding residue (~1e-30, not 0), so its scale is ~1e-15 instead "
-    "of the intended 1 (build_problem: scale[scale == 0] = 1), the feature is effectively "
-    "unpenalized and fitted to noise"
-)
+# A constant column whose weighted mean is inexact (0.1, 3.0) has a centred sum of squares of
+# ~1e-30 from rounding; it must count as constant (scale 1, coefficient 0), not be fitted.
 
 
-def _standardize_cases():
-    for name in LINEAR:
-        for value in (0.0, 0.1, 3.0):
-            marks = []
-            if value != 0.0:
-                marks = pytest.mark.xfail(strict=True, reason=CONSTANT_STANDARDIZE_BUG)
-            yield pytest.param(name, value, marks=marks, id=f"{name}-{value}")
-
-
-@pytest.mark.parametrize(("name", "value"), _standardize_cases())
+@pytest.mark.parametrize("value", [0.0, 0.1, 3.0])
+@pytest.mark.parametrize("name", list(LINEAR))
 def test_constant_column_with_standardize(name, value):
     """standardize=True must leave a constant column at 0 and the other coefficients as in
     the fit without it (the column's centred variance is 0; it carries no information)."""
@@ -252,19 +240,9 @@ def test_constant_column_with_standardize(name, value):
     np.testing.assert_allclose(np.delete(ours.coef_, 2), without.coef_, atol=1e-7)
 
 
-def _glm_constant_cases():
-    for family in ("binomial", "poisson"):
-        for value in (0.0, 3.0):
-            for standardize in (False, True):
-                marks = []
-                if standardize and value != 0.0:
-                    marks = pytest.mark.xfail(strict=True, reason=CONSTANT_STANDARDIZE_BUG
-                                              + " (logistic: NaN in logaddexp, all-zero coef)")
-                yield pytest.param(family, value, standardize, marks=marks,
-                                   id=f"{family}-{value}-std{standardize}")
-
-
-@pytest.mark.parametrize(("family", "value", "standardize"), _glm_constant_cases())
+@pytest.mark.parametrize("standardize", [False, True])
+@pytest.mark.parametrize("value", [0.0, 3.0])
+@pytest.mark.parametrize("family", ["binomial", "poisson"])
 def test_glm_zero_or_constant_column(family, value, standardize):
     if family == "binomial":
         X, y = classification()
@@ -584,17 +562,12 @@ def test_constant_y_without_intercept_matches_sklearn():
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
 
 
-CONSTANT_Y_PATH_BUG = (
-    "README: 'a constant y has alpha_max = 0 and gives the all-zero path with a warning'; "
-    "for y = 3.0 or 0.1 the weighted mean is off by one ulp, alpha_max is ~1e-31, no warning "
-    "is given and the path has coefficients of ~1e-31"
-)
 
 
 @pytest.mark.parametrize("value", [
     0.0,
-    pytest.param(3.0, marks=pytest.mark.xfail(strict=True, reason=CONSTANT_Y_PATH_BUG)),
-    pytest.param(0.1, marks=pytest.mark.xfail(strict=True, reason=CONSTANT_Y_PATH_BUG)),
+    3.0,
+    0.1,
 ])
 def test_constant_y_path_is_all_zero_with_a_warning(value):
     X, _ = regression(n=60, p=4)  # 60 weights of 1/60: the mean of 3.0 is not exact

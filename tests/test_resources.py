@@ -164,19 +164,15 @@ def _big_sparse(rng, n=N_BIG, p=P_BIG, per_column=5_000):
 
 
 SPARSE_COPIES = (
-    "SparseDesign.__init__ computes the column sums of squares as X.multiply(X).T @ w: "
-    "scipy's sparse * sparse allocates nnz(A) + nnz(B) entries, so the traced peak is "
-    "2.03x the bytes of X (data + indices + indptr; the resident high-water mark grows "
-    "0.70x, the over-allocation is never touched), where X.data ** 2 would need 0.67x and "
-    "a loop over the columns nothing; Ridge on sparse X: 2.08x traced, 1.66x resident"
+    "Ridge on sparse X holds 2.08x the bytes of X (traced; 1.66x resident): its solvers "
+    "form X * X and weighted copies (the coordinate-descent design no longer does: X.data "
+    "** 2 only)"
 )
 
 
 @pytest.mark.parametrize("make", [
-    pytest.param(lambda: Lasso(0.01),
-                 marks=pytest.mark.xfail(strict=True, reason=SPARSE_COPIES)),
-    pytest.param(lambda: ElasticNet(0.01),
-                 marks=pytest.mark.xfail(strict=True, reason=SPARSE_COPIES)),
+    lambda: Lasso(0.01),
+    lambda: ElasticNet(0.01),
     pytest.param(lambda: Ridge(1.0),
                  marks=pytest.mark.xfail(strict=True, reason=SPARSE_COPIES)),
 ], ids=["lasso", "enet", "ridge"])
@@ -245,15 +241,10 @@ class EpochCounter:
         return result
 
 
-NEWTON_UNBOUNDED = (
-    "max_iter bounds the Newton steps only: each step's least-squares solve may run "
-    "max_epochs=100_000 coordinate-descent epochs, and on a wide correlated problem it uses "
-    "them all, so max_iter=1 costs 100_000 epochs (0.1-3 s here; max_iter=5 on 100 x 200 "
-    "takes 5 s, on 300 x 1000 48 s) -- glmnet's maxit bounds the total passes instead"
-)
+# max_iter bounds the Newton steps, and each step's least-squares solve is capped
+# (newton.STEP_MAX_EPOCHS), so max_iter bounds the total work as glmnet's maxit does.
 
 
-@pytest.mark.xfail(strict=True, reason=NEWTON_UNBOUNDED)
 @pytest.mark.parametrize("family", ["binomial", "poisson"])
 def test_max_iter_bounds_proximal_newton(monkeypatch, family):
     """max_iter=1 must cost at most what a default coordinate-descent fit may (1000 epochs),
