@@ -102,6 +102,18 @@ class _Fit:
         return result.coefs[0], float(result.intercepts[0]), int(result.n_iter[0])
 
 
+def _rounding_floor(problem: Problem, sw: np.ndarray, magnitude: np.ndarray) -> float:
+    """The size of rounding noise in a gradient sum_i s_i x_ij r_i / S whose terms are
+    bounded by |x_ij| magnitude_i (Cauchy-Schwarz on the weighted second moments), times
+    1e-12: the least the KKT tolerance can be. Relative, so that problems scaled by 1e-150
+    are certified like their unscaled twins, and a null gradient that is rounding noise
+    (a constant y) does not ask for the impossible."""
+    design = problem.design
+    x_sq = float(np.max(design.col_sq + design.x_mean ** 2, initial=0.0))
+    r_sq = float(sw @ (magnitude * magnitude)) / problem.sum_weights
+    return max(1e-12 * np.sqrt(x_sq * r_sq), 1e-300)
+
+
 def _inner_tol(tol: float) -> float:
     """Gap tolerance of the least-squares steps. The KKT violation of an inexact step is
     about the square root of its gap, hence tol squared (with a margin)."""
@@ -138,7 +150,9 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
     fit = _Fit(problem, family, y, offset, l1_ratio)
     null_eta = family.null_eta(y, fit.sw, offset, problem.fit_intercept)
     grad_null, _ = fit.gradient(null_eta)
-    tol_kkt = tol * max(float(np.abs(grad_null).max(initial=0.0)), 1e-12)
+    g_null, _ = family.derivatives(y, null_eta)
+    tol_kkt = tol * max(float(np.abs(grad_null).max(initial=0.0)),
+                        _rounding_floor(problem, fit.sw, np.abs(y) + np.abs(g_null - y)))
     coef = np.zeros(problem.n_features) if coef_init is None else np.array(coef_init, float)
     if intercept_init is not None:
         intercept = float(intercept_init)
@@ -391,7 +405,8 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
     intercept = Multinomial().null_eta(Y, sw, None, problem.fit_intercept)[0].copy()
     eta = intercept + np.asarray(X @ coef.T, dtype=np.float64)
     G0, _ = gradient(np.broadcast_to(intercept, (n, K)))
-    tol_kkt = tol * max(float(np.abs(G0).max(initial=0.0)), 1e-12)
+    tol_kkt = tol * max(float(np.abs(G0).max(initial=0.0)),
+                        _rounding_floor(problem, sw, np.ones(n)))
     out = []
     for alpha in np.asarray(alphas, dtype=np.float64):
         value = objective(eta, coef, alpha)

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, lsqr
+from sklearn.exceptions import ConvergenceWarning
 
 from penalized._problem import Problem
 from penalized.design import GramDesign, SparseDesign
@@ -124,6 +125,11 @@ def _solve_lsqr(problem, Yc, lams, d, tol, max_iter):
                    iter_lim=max_iter)
         coefs[k] = out[0] / root_d
         n_iter[k] = out[2]
+        if out[1] == 7:  # istop 7: iter_lim reached before the tolerances
+            warnings.warn(
+                f"LSQR stopped at max_iter={max_iter} before reaching tol={tol:g} "
+                f"(target {k}): the coefficients are not converged; raise max_iter.",
+                ConvergenceWarning, stacklevel=4)
     return coefs, n_iter
 
 
