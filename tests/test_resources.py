@@ -414,15 +414,10 @@ def test_interrupted_refit_keeps_the_previous_model(sigint, monkeypatch, name):
     assert_same_state(fitted_state(est), fitted_state(fresh))
 
 
-STALE_VALIDATION_STATE = (
-    "fit() writes n_features_in_ (validate_data) and, for LogisticRegression, classes_ "
-    "before solving; a Ctrl-C during the solve (or any error after validation) leaves them "
-    "describing the new data while coef_ is the old model's, so predict fails or "
-    "mislabels (scikit-learn's estimators do the same)"
-)
+# fit() is all-or-nothing (estimators._base.atomic_fit): an interrupt after validation must
+# not leave n_features_in_ / classes_ of the new data beside the old coefficients.
 
 
-@pytest.mark.xfail(strict=True, reason=STALE_VALIDATION_STATE)
 @pytest.mark.parametrize("case", ["lasso-new-shape", "logistic-new-classes"])
 def test_interrupted_refit_on_different_data_keeps_the_previous_model(sigint, monkeypatch,
                                                                       case):

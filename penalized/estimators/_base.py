@@ -1,5 +1,6 @@
 """Shared skeleton of the regressors: validate -> Problem -> solve -> store; predict/score."""
 
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,6 +9,25 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from penalized._validation import Interval, Options, build_problem, check_X_y, validate_params
+
+
+def atomic_fit(fit):
+    """Make `fit` all-or-nothing: if it raises (KeyboardInterrupt included), the estimator
+    gets back exactly the attributes it had, so an interrupted refit on new data cannot
+    leave n_features_in_ or classes_ describing the new data beside the old coef_."""
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(self.__dict__)
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return wrapper
+
 
 # glmnet's options, shared by every estimator
 GLMNET_CONSTRAINTS = {

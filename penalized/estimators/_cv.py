@@ -19,7 +19,7 @@ from penalized._validation import (
     validate_params,
 )
 from penalized.design import GramDesign
-from penalized.estimators._base import CD_CONSTRAINTS, PenalizedRegressor
+from penalized.estimators._base import CD_CONSTRAINTS, PenalizedRegressor, atomic_fit
 from penalized.path import alpha_grid, compute_path
 from penalized.selection import (
     cross_validate_path,
@@ -142,6 +142,7 @@ class ElasticNetCV(_SingleTargetRegressor):
             raise ValueError("l1_ratio must be a float or a list of floats in [0, 1].")
         return ratios
 
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Cross-validate the path(s), then refit on all the data at the chosen alpha.
 
@@ -286,6 +287,7 @@ class LassoIC(_SingleTargetRegressor):
         self.lower_bounds = lower_bounds
         self.upper_bounds = upper_bounds
 
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit the path, score each alpha by the criterion, keep the best solution."""
         problem, dtype = self._problem(X, y, sample_weight, True, self.precompute)

@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from penalized._validation import Interval
-from penalized.estimators._base import CD_CONSTRAINTS, PenalizedRegressor
+from penalized.estimators._base import CD_CONSTRAINTS, PenalizedRegressor, atomic_fit
 from penalized.solver import solve
 
 
@@ -100,6 +100,7 @@ class ElasticNet(PenalizedRegressor):
     def _l1_ratio(self) -> float:
         return float(self.l1_ratio)
 
+    @atomic_fit
     def fit(self, X, y, sample_weight=None, check_input=True):
         """Fit the model by coordinate descent.
 

@@ -19,7 +19,7 @@ from penalized._validation import (
     check_sample_weight,
     validate_params,
 )
-from penalized.estimators._base import GLMNET_CONSTRAINTS
+from penalized.estimators._base import GLMNET_CONSTRAINTS, atomic_fit
 from penalized.families import Binomial
 from penalized.newton import solve_glm, solve_multinomial
 
@@ -129,6 +129,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 l1_ratio = _PENALTY_L1_RATIO[self.penalty]
         return C, l1_ratio
 
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit by proximal Newton; X dense or sparse (never densified)."""
         validate_params(self)
@@ -278,6 +279,7 @@ class LogisticRegressionCV(LogisticRegression):
             lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds,
         )
 
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Cross-validate the grid of (C, l1_ratio), then refit (or average) at the best."""
         from sklearn.metrics import check_scoring

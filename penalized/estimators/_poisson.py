@@ -13,7 +13,7 @@ from penalized._validation import (
     check_sample_weight,
     validate_params,
 )
-from penalized.estimators._base import GLMNET_CONSTRAINTS
+from penalized.estimators._base import GLMNET_CONSTRAINTS, atomic_fit
 from penalized.families import Poisson
 from penalized.newton import solve_glm
 
@@ -72,6 +72,7 @@ class PoissonRegressor(RegressorMixin, BaseEstimator):
         tags.target_tags.positive_only = True
         return tags
 
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         validate_params(self)
         X, y = validate_data(self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],

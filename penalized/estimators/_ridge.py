@@ -18,7 +18,7 @@ from penalized._validation import (
     validate_params,
 )
 from penalized.design import SparseDesign
-from penalized.estimators._base import COMMON_CONSTRAINTS, PenalizedRegressor
+from penalized.estimators._base import COMMON_CONSTRAINTS, PenalizedRegressor, atomic_fit
 from penalized.ridge import SPARSE_GRAM_MAX, ridge, ridge_loo
 from penalized.solver import solve
 
@@ -83,6 +83,7 @@ class Ridge(PenalizedRegressor):
         self.lower_bounds = lower_bounds
         self.upper_bounds = upper_bounds
 
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit Ridge regression; X dense or sparse, y of shape (n_samples,) or (n, n_targets)."""
         if self.positive and self.solver not in ("auto", "lbfgs"):
@@ -248,6 +249,7 @@ class RidgeCV(PenalizedRegressor):
         self.alpha_per_target = alpha_per_target
         self.rule = rule
 
+    @atomic_fit
     def fit(self, X, y, sample_weight=None):
         """Fit Ridge for every alpha and keep the one cross-validation prefers.
 

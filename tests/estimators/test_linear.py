@@ -223,3 +223,23 @@ def test_no_warning_on_a_plain_fit(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Lasso(alpha=0.05).fit(X, y)
+
+
+def test_failed_refit_leaves_the_fitted_model_unchanged():
+    """fit is all-or-nothing: a refit that fails after validation keeps the old model."""
+    import numpy as np
+    import pytest
+
+    from penalized import Lasso
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    model = Lasso(alpha=0.1).fit(X, X[:, 0]).set_params(penalty_factor=-np.ones(7))
+    before = {k: np.copy(v) if isinstance(v, np.ndarray) else v
+              for k, v in vars(model).items()}
+    with pytest.raises(ValueError, match="penalty_factor"):  # checked after validate_data
+        model.fit(rng.standard_normal((40, 7)), rng.standard_normal(40))
+    assert model.n_features_in_ == 5
+    assert vars(model).keys() == before.keys()
+    for key, value in before.items():
+        np.testing.assert_array_equal(getattr(model, key), value)
