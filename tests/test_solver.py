@@ -60,12 +60,10 @@ def test_kernel_never_reads_unwritten_scratch(rng, monkeypatch, storage):
         np.testing.assert_array_equal(run(), clean)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug (found by tests/test_properties.py): on this 5 x 40 problem with "
-    "standardize=True, positive=True and penalty factors, the working-set loop at the path's "
-    "second alpha runs all 100000 epochs with b = 0 while feature 39 violates its KKT "
-    "condition (gap 3.5 vs tol 2e-10); a working set of every feature converges in 6 epochs"))
 def test_working_set_does_not_stall_on_positive_standardized_problem():
+    """Found by tests/test_properties.py: three features tied at the working set's score
+    threshold took the places of a KKT violator further down the index order, so the
+    working set never changed and the path's second alpha ran 100000 epochs at b = 0."""
     from pathlib import Path as FilePath
 
     from penalized import path

@@ -158,13 +158,16 @@ def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, m
     extra = min(max(ws_min - n_forced, n_forced // 4, n_viol), n_free)
     if extra > 0:
         threshold = _kth_smallest(score, n_free, extra - 1)
-        for t in range(n_cand):
-            j = cand[t]
-            if extra > 0 and mark[j] == 0:
-                s = ws_score(c * v[j], l1[j], l2[j], col_norm[j], lo[j], hi[j])
-                if s <= threshold:
-                    mark[j] = 2
-                    extra -= 1
+        # strictly better scores first: features tied at the threshold must not take the
+        # places of better ones further down the index order (e.g. a KKT violator)
+        for tie in range(2):
+            for t in range(n_cand):
+                j = cand[t]
+                if extra > 0 and mark[j] == 0:
+                    s = ws_score(c * v[j], l1[j], l2[j], col_norm[j], lo[j], hi[j])
+                    if s < threshold or (tie == 1 and s == threshold):
+                        mark[j] = 2
+                        extra -= 1
     m = 0
     for t in range(n_cand):
         j = cand[t]
