@@ -1,7 +1,10 @@
 """Seeded data fixtures and an independent KKT checker."""
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 
 @pytest.fixture
@@ -53,3 +56,15 @@ def kkt_violation(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None,
             viol[j] = max(g - l1[j] * np.sign(b), 0.0)
     # The intercept's own condition: the weighted residuals sum to zero.
     return max(viol.max(initial=0.0), abs(w @ r) if intercept != 0 else 0.0)
+
+
+# Hypothesis profiles for tests/test_properties.py: "ci" (the default) is small and
+# derandomized so CI is reproducible; "long" explores thousands of examples per test.
+# Choose with PENALIZED_HYPOTHESIS_PROFILE=long (or pytest --hypothesis-profile=long).
+settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True,
+                          database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=2000, deadline=None, print_blob=True,
+                          database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("PENALIZED_HYPOTHESIS_PROFILE", "ci"))
