@@ -127,9 +127,13 @@ def _line_search(fit, alpha, coef, intercept, eta, value, new_coef, new_intercep
     t = 1.0
     for _ in range(MAX_HALVINGS):
         trial_eta = eta + t * d_eta
-        trial = fit.objective(trial_eta, coef + t * d_coef, alpha)
+        # the full step is the solve's point itself: coef + (new - coef) can miss new by an
+        # ulp, turning its exact zeros and bound values into interior points
+        trial_coef = new_coef if t == 1.0 else coef + t * d_coef
+        trial = fit.objective(trial_eta, trial_coef, alpha)
         if trial <= value + 1e-14 * abs(value):
-            return coef + t * d_coef, intercept + t * d_int, trial_eta, trial
+            return trial_coef, (new_intercept if t == 1.0 else intercept + t * d_int), \
+                trial_eta, trial
         t *= 0.5
     return coef, intercept, eta, value
 
@@ -384,20 +388,22 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
                                  problem.upper_bounds, problem.fit_intercept)
                    for k in range(K))
 
-    def search(eta, coef, intercept, value, alpha, d_coef, d_int, rows=slice(None)):
-        """Backtrack along (d_coef, d_int) on the classes `rows` until F does not increase."""
+    def search(eta, coef, intercept, value, alpha, new_coef, new_int, rows=slice(None)):
+        """Backtrack from (coef, intercept) towards (new_coef, new_int) on the classes `rows`
+        until F does not increase; the full step takes the new point exactly."""
+        d_coef, d_int = new_coef - coef[rows], new_int - intercept[rows]
         d_eta = np.asarray(X @ np.atleast_2d(d_coef).T, dtype=np.float64) + d_int
         t = 1.0
         for _ in range(MAX_HALVINGS):
             trial_eta = eta.copy()
             trial_eta[:, rows] += t * d_eta.reshape(trial_eta[:, rows].shape)
             trial_coef = coef.copy()
-            trial_coef[rows] += t * d_coef
+            trial_coef[rows] = new_coef if t == 1.0 else coef[rows] + t * d_coef
             trial = objective(trial_eta, trial_coef, alpha)
             if trial <= value + 1e-14 * abs(value):
-                new_intercept = intercept.copy()
-                new_intercept[rows] += t * d_int
-                return trial_eta, trial_coef, new_intercept, trial
+                trial_int = intercept.copy()
+                trial_int[rows] = new_int if t == 1.0 else intercept[rows] + t * d_int
+                return trial_eta, trial_coef, trial_int, trial
             t *= 0.5
         return eta, coef, intercept, value
 
@@ -430,7 +436,7 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
                                                 alpha, l1_ratio, step_tol,
                                                 min(max_epochs, STEP_MAX_EPOCHS), direct)
                 eta, coef, intercept, value = search(eta, coef, intercept, value, alpha,
-                                                     new_coef - coef, new_int - intercept)
+                                                     new_coef, new_int)
             for k in range(K if cycle else 0):
                 P = softmax(eta, axis=1)
                 h = np.maximum(P[:, k] * (1.0 - P[:, k]), MIN_HESSIAN)
@@ -444,10 +450,9 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
                                    tol=step_tol, coef_init=coef[k], warn=False,
                                    max_iter=min(max_epochs, STEP_MAX_EPOCHS)
                                    if violation > tol_kkt else max_epochs)
-                d_int = (float(res.intercepts[0]) - intercept[k]) if problem.fit_intercept \
-                    else 0.0
+                new_int = float(res.intercepts[0]) if problem.fit_intercept else intercept[k]
                 eta, coef, intercept, value = search(eta, coef, intercept, value, alpha,
-                                                     res.coefs[0] - coef[k], d_int, k)
+                                                     res.coefs[0], new_int, k)
             if np.isinf(problem.lower_bounds).all() and np.isinf(problem.upper_bounds).all():
                 # the likelihood ignores a common shift of the K coefficient vectors: take
                 # the shift that minimizes the penalty (the slow direction of the cycling)

@@ -83,13 +83,14 @@ KNOWN_BUG_ALPHA_MAX_FREE = True
 #    float64; the squares were also rounded to float32 for float32 X, fixed during this
 #    session), so sparse and dense standardized fits differ. The columns drawn here have
 #    |mean| / sd < 100, where the loss is < 1e-12, so no switch is needed.
-# 6. Proximal Newton's line search lands a coefficient that should sit on a finite bound
+# 6. (Fixed: the full step now takes the solve's point exactly.) Proximal Newton's line
+#    search landed a coefficient that should sit on a finite bound
 #    one ulp inside it (coef + 1 * (bound - coef) != bound in floating point), and the KKT
 #    check compares with the bound exactly: the optimal point is judged interior, its
 #    violation is the full gradient (3e-2 against a tolerance 1.6e-8), the solve stalls and
 #    warns. Examples whose only fault is that (KKT within tolerance once a coefficient
 #    within 4 ulps of a bound counts as on it) are rejected while the switch is on.
-KNOWN_BUG_GLM_BOUND_ULP = True
+KNOWN_BUG_GLM_BOUND_ULP = False
 # Fixed during this session (each pinned by a plain test at the end of this module):
 # constant columns (a53a6a0, test_constant_column), the GLM KKT tolerance floor when the
 # null model is optimal up to rounding (d13012e, test_glm_tolerance_floor), and working-set
@@ -427,7 +428,7 @@ def draw_alpha(data, case, l1_ratio):
     """alpha on the scale of the problem: a fraction of alpha_max (for l1_ratio = 0, as
     glmnet, the alpha_max of l1_ratio = 0.001)."""
     top = gaussian_alpha_max(case, max(l1_ratio, 1e-3))
-    if not top > 0:
+    if not top > 1e-9 * data_scale(case):  # 0 up to rounding: alpha ~ 1e-16 is no penalty
         top = 1.0
     low = np.log10(smallest_ratio(case))
     return top * 10.0 ** data.draw(st.floats(low, 0.3), label="log10(alpha / alpha_max)")
@@ -1062,10 +1063,10 @@ def test_known_bug_alpha_max_with_unpenalized_features():
     assert fitted.alphas[0] == pytest.approx(top, rel=1e-8)
 
 
-@pytest.mark.xfail(strict=True, raises=ConvergenceWarning, reason="bug: the line search "
-                   "leaves a coefficient one ulp inside its upper bound, the KKT check "
-                   "counts it as interior and the binomial path stalls (KKT 3e-2)")
-def test_known_bug_glm_coefficient_one_ulp_inside_its_bound():
+def test_glm_coefficient_on_its_bound_exactly():
+    """Was a bug: the line search's full step coef + (new - coef) left a coefficient one ulp
+    inside its upper bound, the KKT check counted it as interior and the path stalled (KKT
+    3e-2); the full step now takes the least-squares solution itself."""
     X = np.zeros((3, 3), dtype=np.float32)
     X[2, 2] = -0.93455195
     y = np.array([0.0, 1.0, 0.0])
