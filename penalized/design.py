@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from penalized._kernels.cd_dense import DenseStore, centred_col_sq
 from penalized._kernels.cd_gram import GramStore
-from penalized._kernels.cd_sparse import SparseStore
+from penalized._kernels.cd_sparse import SparseStore, sparse_centred_col_sq
 
 _BLOCK = 2048  # rows or columns per block when a temporary would otherwise be as big as X
 
@@ -114,12 +114,10 @@ class SparseDesign(_DataDesign):
 
     def __init__(self, X: sp.csc_matrix, weights: np.ndarray, fit_intercept: bool):
         super().__init__(X, weights, fit_intercept)
-        # the squares of the stored entries only (X.multiply(X) would copy indices too)
-        squares = sp.csc_matrix((X.data.astype(np.float64) ** 2, X.indices, X.indptr),
-                                shape=X.shape)
-        sq = np.asarray(squares.T @ weights, dtype=np.float64).ravel()
-        del squares
-        self.col_sq = _zero_constant(np.maximum(sq - self.x_mean**2, 0.0), self.x_mean)
+        self.col_sq = np.empty(self.n_features)
+        sparse_centred_col_sq(X.data, X.indices, X.indptr, self.n_samples,
+                              _kernel_weights(weights), self.x_mean, self.col_sq)
+        _zero_constant(self.col_sq, self.x_mean)
 
     def store(self, y_c):
         X = self.X

@@ -60,10 +60,12 @@ KNOWN_BUG_ONE_SIDED_UNPENALIZED = True
 # 2. A constant non-zero column: its centred sum of squares was rounding noise (1e-31, or
 #    negative for sparse X with precompute=True) instead of 0, so standardize=True (or
 #    penalty_factor 0 on it) divided by ~0 (fixed during this session, commit a53a6a0:
-#    design.py's CONSTANT_RTOL; test_constant_column pins it). What remains: with sparse X,
-#    standardize=True and a ridge part the constant column still gets a non-zero
-#    coefficient that the duality gap does not see (dual_gap_ 0 while the penalty it pays
-#    is 5e-7). While the switch is on, sparse draws get constant columns of zeros only.
+#    design.py's CONSTANT_RTOL; test_constant_column pins it). The sparse remainder (with
+#    standardize=True and a ridge part the constant column kept a non-zero coefficient the
+#    gap did not see) is fixed by centring the sparse sums of squares entry by entry
+#    (test_sparse_constant_column_with_ridge). The switch stays on: with it off, a long run
+#    failed test_glm_sparse_and_dense_agree[poisson] once (not yet examined), so sparse
+#    draws still get constant columns of zeros only.
 KNOWN_BUG_SPARSE_CONSTANT_COLUMN = True
 # 3. Proximal Newton (binomial, poisson) stalls just above its own KKT tolerance when the
 #    curvature is large (a sizeable ridge part): the least-squares steps are solved to a gap
@@ -78,7 +80,9 @@ KNOWN_BUG_GLM_INNER_TOL = True
 #    penalized coefficients at the top); the strategies keep the unpenalized features
 #    fewer than the weighted samples (see `cases`).
 KNOWN_BUG_ALPHA_MAX_FREE = True
-# 5. Sparse X computes the centred sums of squares as E_w[x^2] - xbar^2: cancellation makes
+# 5. (The scales are fixed: the sparse sums of squares are now centred entry by entry; what
+#    remains is the implicit centring's precision when |mean| / sd ~ 1e7, see the xfail.)
+#    Sparse X computed the centred sums of squares as E_w[x^2] - xbar^2: cancellation made
 #    the standardization scales wrong when |mean| >> sd (4.6% for mean 1e4, sd 1e-3, in
 #    float64; the squares were also rounded to float32 for float32 X, fixed during this
 #    session), so sparse and dense standardized fits differ. The columns drawn here have
@@ -1077,9 +1081,10 @@ def test_glm_coefficient_on_its_bound_exactly():
     assert fitted.coefs[-1, 2] == hi  # the optimum is on the bound
 
 
-@pytest.mark.xfail(strict=True, reason="bug: sparse X computes the centred sums of squares "
-                   "as E[x^2] - mean^2; with |mean| >> sd the standardization scales are "
-                   "wrong by percents and sparse and dense standardized fits differ")
+@pytest.mark.xfail(strict=True, reason="bug: with |mean| / sd = 1e7 the implicit centring "
+                   "(X is never centred in memory) loses the residual's precision: the dense "
+                   "fit does not converge (gap 9e-4 after 1e5 epochs) and the sparse one "
+                   "reports a negative gap (-1e-2); the scales themselves are exact now")
 def test_known_bug_sparse_standardization_scale():
     rng = np.random.default_rng(0)
     X = 1e4 + 1e-3 * rng.standard_normal((50, 3))
@@ -1103,9 +1108,10 @@ def test_glm_tolerance_floor():
     assert est.intercept_ == pytest.approx(np.log(3.0))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: sparse X + standardize=True + a ridge part: a "
-                   "constant column gets a non-zero coefficient that dual_gap_ ignores")
-def test_known_bug_sparse_constant_column_with_ridge():
+def test_sparse_constant_column_with_ridge():
+    """Was a bug: sparse X + standardize=True + a ridge part gave a constant column a
+    non-zero coefficient that dual_gap_ ignored (its sum of squares was E[x^2] - mean^2, a
+    rounding residue); the sparse sums of squares are now centred entry by entry."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 3))
     X[:, 1] = 3.0

@@ -32,6 +32,30 @@ def _is_sparse(store):
     return isinstance(store, types.BaseNamedTuple) and store.instance_class is SparseStore
 
 
+@njit(cache=True, fastmath=FAST)
+def sparse_centred_col_sq(data, indices, indptr, n_samples, w, x_mean, out):
+    """out[j] = sum_i w_i (X[i, j] - x_mean[j])^2 from the stored entries alone: the
+    implicit zeros contribute x_mean[j]^2 times their weight. Exact where E[x^2] - mean^2
+    would cancel (|mean| >> sd); no temporary."""
+    uniform = w.shape[0] == 1
+    for j in range(indptr.shape[0] - 1):
+        m = x_mean[j]
+        s = 0.0
+        w_stored = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            d = data[k] - m
+            if uniform:
+                s += d * d
+            else:
+                wi = w[indices[k]]
+                s += wi * d * d
+                w_stored += wi
+        if uniform:
+            out[j] = w[0] * (s + (n_samples - (indptr[j + 1] - indptr[j])) * m * m)
+        else:
+            out[j] = s + max(1.0 - w_stored, 0.0) * m * m
+
+
 @njit(cache=True, fastmath=FAST, inline="always")
 def _col_dot(data, indices, indptr, x_mean, w, state, j):
     s = 0.0
