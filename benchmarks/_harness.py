@@ -1,12 +1,15 @@
 """What the benchmark scripts share: isolated timing with a timeout, the X^T r floor, the
-glmnet probe and the glmnet paper's designs. Not a benchmark itself."""
+glmnet probe and runner, and the glmnet paper's designs. Not a benchmark itself."""
 
 import multiprocessing
+import os
 import shutil
 import subprocess
+import tempfile
 import time
 
 import numpy as np
+import scipy.sparse as sp
 
 
 def fht_design(n, p, rho, seed=0):
@@ -87,6 +90,91 @@ def glmnet_available():
     if proc.returncode:
         return "R package glmnet not loadable: " + proc.stderr.strip()[:200]
     return None
+
+
+# The start every benchmark's R script shares: its arguments, glmnet, the data GlmnetData
+# wrote, the vector of timings and how a path's coefficients go back.
+R_PRELUDE = r"""
+args <- commandArgs(trailingOnly = TRUE)
+d <- args[1]; what <- args[2]; thresh <- as.numeric(args[3]); reps <- as.integer(args[4])
+n <- as.integer(args[5]); p <- as.integer(args[6]); sparse <- args[7] == "1"
+nlam <- as.integer(args[8]); timeout <- as.numeric(args[9])
+suppressPackageStartupMessages(library(glmnet))
+rd <- function(f, what, k) {
+  readBin(file.path(d, f), what, n = k, size = if (what == "integer") 4 else 8)
+}
+if (sparse) {
+  ip <- rd("indptr.bin", "integer", p + 1)
+  X <- sparseMatrix(i = rd("indices.bin", "integer", ip[p + 1]), p = ip,
+                    x = rd("data.bin", "double", ip[p + 1]), dims = c(n, p), index1 = FALSE)
+} else {
+  X <- matrix(rd("X.bin", "double", n * p), n, p)
+}
+y <- rd("y.bin", "double", n)
+times <- numeric(0)
+write_coef <- function(fit) {
+  B <- as.matrix(coef(fit))
+  writeBin(as.integer(ncol(B)), file.path(d, "ncol.bin"), size = 4)
+  writeBin(as.double(B), file.path(d, "coef.bin"))
+}
+"""
+OUTPUTS = ("times.bin", "coef.bin", "ncol.bin", "best.bin")
+
+
+class GlmnetData:
+    """One row's data written once for R (X dense or CSC, y, `extra` arrays); `run` calls
+    Rscript on R_PRELUDE + `script`, which times glmnet() inside R."""
+
+    def __init__(self, X, y, script, prefix, extra=()):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.n, self.p = X.shape
+        self.sparse = sp.issparse(X)
+        if self.sparse:
+            self.write("indptr.bin", X.indptr, "<i4")
+            self.write("indices.bin", X.indices, "<i4")
+            self.write("data.bin", X.data, "<f8")
+        else:
+            self.write("X.bin", np.asarray(X).ravel(order="F"), "<f8")
+        self.write("y.bin", y, "<f8")
+        for name, arr, dtype in extra:
+            self.write(name, arr, dtype)
+        with open(os.path.join(self.dir, "run.R"), "w") as fh:
+            fh.write(R_PRELUDE + script)
+
+    def write(self, name, arr, dtype):
+        np.ascontiguousarray(arr, dtype=dtype).tofile(os.path.join(self.dir, name))
+
+    def read(self, name, dtype):
+        return np.fromfile(os.path.join(self.dir, name), dtype=dtype)
+
+    def run(self, what, thresh, repeat, timeout, nlam):
+        """(times of the repeats, None) or (times so far, "timeout" / "R error: ...")."""
+        for name in OUTPUTS:
+            if os.path.exists(os.path.join(self.dir, name)):
+                os.remove(os.path.join(self.dir, name))
+        cmd = ["Rscript", os.path.join(self.dir, "run.R"), self.dir, what, repr(thresh),
+               str(repeat), str(self.n), str(self.p), "1" if self.sparse else "0", str(nlam),
+               str(timeout)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=timeout * repeat + 60)
+        except subprocess.TimeoutExpired:
+            return [], "timeout"
+        if proc.returncode:
+            return [], "R error: " + proc.stderr.strip()[-200:]
+        times = list(self.read("times.bin", "<f8"))
+        return times, ("timeout" if max(times) > timeout else None)
+
+    def coefs(self, nlam):
+        """((coefs, intercepts), None) from write_coef, or (None, why not)."""
+        ncol = int(self.read("ncol.bin", "<i4")[0])
+        if ncol != nlam:
+            return None, f"glmnet returned {ncol} of {nlam} lambdas"
+        B = self.read("coef.bin", "<f8").reshape(ncol, self.p + 1)
+        return (B[:, 1:], B[:, 0].copy()), None
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def fmt_time(t):

@@ -43,14 +43,19 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
     os.environ[var] = "1"
 
 import argparse  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
-from _harness import fht_design, fmt_time, glmnet_available, timed, xtr_pass  # noqa: E402
+from _harness import (  # noqa: E402
+    GlmnetData,
+    fht_design,
+    fmt_time,
+    glmnet_available,
+    timed,
+    xtr_pass,
+)
 
 TOLS = [1e-4, 1e-6, 1e-8, 1e-10, 1e-12]
 LADDERS = {"penalized": TOLS, "sk-liblinear": TOLS, "sk-saga": TOLS, "skglm": TOLS,
@@ -235,24 +240,7 @@ SINGLES = {"penalized": single_penalized, "glum": single_glum,
 # ---- timing in a forked child, so that a run past the timeout can be killed ----
 # ---- R's glmnet through Rscript ----
 R_SCRIPT = r"""
-args <- commandArgs(trailingOnly = TRUE)
-d <- args[1]; lamfile <- args[2]; thresh <- as.numeric(args[3]); reps <- as.integer(args[4])
-n <- as.integer(args[5]); p <- as.integer(args[6]); sparse <- args[7] == "1"
-nlam <- as.integer(args[8]); timeout <- as.numeric(args[9])
-suppressPackageStartupMessages(library(glmnet))
-rd <- function(f, what, k) {
-  readBin(file.path(d, f), what, n = k, size = if (what == "integer") 4 else 8)
-}
-if (sparse) {
-  ip <- rd("indptr.bin", "integer", p + 1)
-  X <- sparseMatrix(i = rd("indices.bin", "integer", ip[p + 1]), p = ip,
-                    x = rd("data.bin", "double", ip[p + 1]), dims = c(n, p), index1 = FALSE)
-} else {
-  X <- matrix(rd("X.bin", "double", n * p), n, p)
-}
-y <- rd("y.bin", "double", n)
-lam <- rd(lamfile, "double", nlam)
-times <- numeric(0)
+lam <- rd(what, "double", nlam)
 for (r in seq_len(reps)) {
   t <- system.time(fit <- glmnet(X, y, family = "binomial", lambda = lam,
                                  standardize = FALSE, intercept = TRUE,
@@ -261,62 +249,29 @@ for (r in seq_len(reps)) {
   if (t > timeout) break
 }
 writeBin(as.double(times), file.path(d, "times.bin"))
-B <- as.matrix(coef(fit))
-writeBin(as.integer(ncol(B)), file.path(d, "ncol.bin"), size = 4)
-writeBin(as.double(B), file.path(d, "coef.bin"))
+write_coef(fit)
 """
 
 
 class Glmnet:
-    """Writes one row's data for R once; each call runs Rscript and times glmnet() inside R."""
+    """glmnet's binomial path (or one lambda) on one row's data, timed inside R."""
 
     def __init__(self, X, y, alphas, alpha_single):
-        self.dir = tempfile.mkdtemp(prefix="bench_logistic_")
-        self.n, self.p = X.shape
-        self.sparse = sp.issparse(X)
         self.lambdas = {"path": alphas, "single": np.array([alpha_single])}
-
-        def write(name, arr, dtype):
-            np.ascontiguousarray(arr, dtype=dtype).tofile(os.path.join(self.dir, name))
-
-        if self.sparse:
-            write("indptr.bin", X.indptr, "<i4")
-            write("indices.bin", X.indices, "<i4")
-            write("data.bin", X.data, "<f8")
-        else:
-            write("X.bin", np.asarray(X).ravel(order="F"), "<f8")
-        write("y.bin", y, "<f8")
-        for mode, lam in self.lambdas.items():
-            write(f"lambda_{mode}.bin", lam, "<f8")
-        with open(os.path.join(self.dir, "run.R"), "w") as fh:
-            fh.write(R_SCRIPT)
+        self.data = GlmnetData(X, y, R_SCRIPT, "bench_logistic_",
+                               [(f"lambda_{mode}.bin", lam, "<f8")
+                                for mode, lam in self.lambdas.items()])
 
     def run(self, mode, thresh, repeat, timeout):
-        for name in ("times.bin", "coef.bin", "ncol.bin"):
-            if os.path.exists(os.path.join(self.dir, name)):
-                os.remove(os.path.join(self.dir, name))
         nlam = len(self.lambdas[mode])
-        cmd = ["Rscript", os.path.join(self.dir, "run.R"), self.dir, f"lambda_{mode}.bin",
-               repr(thresh), str(repeat), str(self.n), str(self.p),
-               "1" if self.sparse else "0", str(nlam), str(timeout)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True,
-                                  timeout=timeout * repeat + 60)
-        except subprocess.TimeoutExpired:
-            return [], None, "timeout"
-        if proc.returncode:
-            return [], None, "failed: R error: " + proc.stderr.strip()[-200:]
-        times = list(np.fromfile(os.path.join(self.dir, "times.bin"), dtype="<f8"))
-        if max(times) > timeout:
-            return times, None, "timeout"
-        ncol = int(np.fromfile(os.path.join(self.dir, "ncol.bin"), "<i4")[0])
-        if ncol != nlam:
-            return times, None, f"failed: glmnet returned {ncol} of {nlam} lambdas"
-        B = np.fromfile(os.path.join(self.dir, "coef.bin"), "<f8").reshape(ncol, self.p + 1)
-        return times, (B[:, 1:], B[:, 0].copy()), "ok"
+        times, error = self.data.run(f"lambda_{mode}.bin", thresh, repeat, timeout, nlam)
+        if error:
+            return times, None, error if error == "timeout" else "failed: " + error
+        out, error = self.data.coefs(nlam)
+        return times, out, "ok" if error is None else "failed: " + error
 
     def close(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.data.close()
 
 
 # ---- the benchmark ----

@@ -36,14 +36,19 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
     os.environ[var] = "1"
 
 import argparse  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
-from _harness import fht_design, fmt_time, glmnet_available, timed, xtr_pass  # noqa: E402
+from _harness import (  # noqa: E402
+    GlmnetData,
+    fht_design,
+    fmt_time,
+    glmnet_available,
+    timed,
+    xtr_pass,
+)
 from sklearn.model_selection import KFold  # noqa: E402
 
 TOLS = [1e-4, 1e-6, 1e-8, 1e-10, 1e-12]
@@ -219,27 +224,10 @@ CV_NOTE = {"penalized": "cv_path: full path + 10 fold paths",
 # ---- timing in a forked child, so that a run past the timeout can be killed ----
 # ---- R's glmnet through Rscript ----
 R_SCRIPT = r"""
-args <- commandArgs(trailingOnly = TRUE)
-d <- args[1]; mode <- args[2]; thresh <- as.numeric(args[3]); reps <- as.integer(args[4])
-n <- as.integer(args[5]); p <- as.integer(args[6]); sparse <- args[7] == "1"
-nlam <- as.integer(args[8]); timeout <- as.numeric(args[9])
-suppressPackageStartupMessages(library(glmnet))
-rd <- function(f, what, k) {
-  readBin(file.path(d, f), what, n = k, size = if (what == "integer") 4 else 8)
-}
-if (sparse) {
-  ip <- rd("indptr.bin", "integer", p + 1)
-  X <- sparseMatrix(i = rd("indices.bin", "integer", ip[p + 1]), p = ip,
-                    x = rd("data.bin", "double", ip[p + 1]), dims = c(n, p), index1 = FALSE)
-} else {
-  X <- matrix(rd("X.bin", "double", n * p), n, p)
-}
-y <- rd("y.bin", "double", n)
 lam <- rd("lambda.bin", "double", nlam)
 foldid <- rd("foldid.bin", "integer", n)
-times <- numeric(0)
 for (r in seq_len(reps)) {
-  if (mode == "path") {
+  if (what == "path") {
     t <- system.time(fit <- glmnet(X, y, family = "gaussian", lambda = lam,
                                    standardize = FALSE, intercept = TRUE,
                                    thresh = thresh, maxit = 1e7))[["elapsed"]]
@@ -252,10 +240,8 @@ for (r in seq_len(reps)) {
   if (t > timeout) break
 }
 writeBin(as.double(times), file.path(d, "times.bin"))
-if (mode == "path") {
-  B <- as.matrix(coef(fit))
-  writeBin(as.integer(ncol(B)), file.path(d, "ncol.bin"), size = 4)
-  writeBin(as.double(B), file.path(d, "coef.bin"))
+if (what == "path") {
+  write_coef(fit)
 } else {
   writeBin(as.integer(which.min(abs(fit$lambda - fit$lambda.min))), file.path(d, "best.bin"),
            size = 4)
@@ -264,60 +250,28 @@ if (mode == "path") {
 
 
 class Glmnet:
-    """Writes one row's data for R once; each call runs Rscript and times glmnet() inside R."""
+    """glmnet's gaussian path, or cv.glmnet on the same folds, timed inside R."""
 
     def __init__(self, X, y, alphas, folds):
-        self.dir = tempfile.mkdtemp(prefix="bench_path_")
-        self.n, self.p = X.shape
-        self.sparse = sp.issparse(X)
         self.alphas = alphas
-
-        def write(name, arr, dtype):
-            np.ascontiguousarray(arr, dtype=dtype).tofile(os.path.join(self.dir, name))
-
-        if self.sparse:
-            write("indptr.bin", X.indptr, "<i4")
-            write("indices.bin", X.indices, "<i4")
-            write("data.bin", X.data, "<f8")
-        else:
-            write("X.bin", np.asarray(X).ravel(order="F"), "<f8")
-        write("y.bin", y, "<f8")
-        write("lambda.bin", alphas, "<f8")
-        foldid = np.empty(self.n, dtype=np.int32)
+        foldid = np.empty(X.shape[0], dtype=np.int32)
         for k, (_, test) in enumerate(folds):
             foldid[test] = k + 1
-        write("foldid.bin", foldid, "<i4")
-        with open(os.path.join(self.dir, "run.R"), "w") as fh:
-            fh.write(R_SCRIPT)
+        self.data = GlmnetData(X, y, R_SCRIPT, "bench_path_",
+                               [("lambda.bin", alphas, "<f8"), ("foldid.bin", foldid, "<i4")])
 
     def run(self, mode, thresh, repeat, timeout):
-        for name in ("times.bin", "coef.bin", "ncol.bin", "best.bin"):
-            if os.path.exists(os.path.join(self.dir, name)):
-                os.remove(os.path.join(self.dir, name))
-        cmd = ["Rscript", os.path.join(self.dir, "run.R"), self.dir, mode, repr(thresh),
-               str(repeat), str(self.n), str(self.p), "1" if self.sparse else "0",
-               str(len(self.alphas)), str(timeout)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True,
-                                  timeout=timeout * repeat + 60)
-        except subprocess.TimeoutExpired:
-            return float("nan"), None, "timeout"
-        if proc.returncode:
-            return float("nan"), None, "R error: " + proc.stderr.strip()[-200:]
-        times = np.fromfile(os.path.join(self.dir, "times.bin"), dtype="<f8")
-        t = float(np.median(times))
-        if times.max() > timeout:
-            return t, None, "timeout"
+        times, error = self.data.run(mode, thresh, repeat, timeout, len(self.alphas))
+        t = float(np.median(times)) if times else float("nan")
+        if error:
+            return t, None, error
         if mode == "cv":
-            return t, int(np.fromfile(os.path.join(self.dir, "best.bin"), "<i4")[0]) - 1, "ok"
-        ncol = int(np.fromfile(os.path.join(self.dir, "ncol.bin"), "<i4")[0])
-        if ncol != len(self.alphas):
-            return t, None, f"glmnet returned {ncol} of {len(self.alphas)} lambdas"
-        B = np.fromfile(os.path.join(self.dir, "coef.bin"), "<f8").reshape(ncol, self.p + 1)
-        return t, (B[:, 1:], B[:, 0].copy()), "ok"
+            return t, int(self.data.read("best.bin", "<i4")[0]) - 1, "ok"
+        out, error = self.data.coefs(len(self.alphas))
+        return t, out, error or "ok"
 
     def close(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.data.close()
 
 
 # ---- the benchmark ----
