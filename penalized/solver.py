@@ -69,9 +69,11 @@ def scratch(shape, dtype) -> np.ndarray:
     return np.empty(shape, dtype=dtype)
 
 
-def free_projection(design, store, y_c: np.ndarray, free: np.ndarray) -> FreeProjection:
-    """The kernel's data for projecting the dual point off the unpenalized, unbounded
-    features (see `FreeProjection`): one pass over X per such feature (none for Gram)."""
+def free_projection(design, store, y_c: np.ndarray, free: np.ndarray,
+                    always: np.ndarray) -> FreeProjection:
+    """The kernel's data for projecting the dual point off the unpenalized features with an
+    infinite bound (see `FreeProjection`; `always` marks those with no bound at all): one
+    pass over X per such feature (none for Gram)."""
     p, f = design.n_features, free.shape[0]
     QF = np.zeros((p, f))
     qF = np.zeros(f)
@@ -87,8 +89,9 @@ def free_projection(design, store, y_c: np.ndarray, free: np.ndarray) -> FreePro
                 QF[:, k] = design.rmatvec(col)
                 qF[k] = (w * col) @ y_c
     Ginv = np.linalg.pinv(QF[free]) if f else np.zeros((0, 0))
-    return FreeProjection(free.astype(np.int64), np.ascontiguousarray(Ginv), QF, qF,
-                          np.zeros(f))
+    return FreeProjection(free.astype(np.int64), always.astype(np.int64),
+                          np.ascontiguousarray(Ginv), QF, qF, np.zeros(f),
+                          np.zeros(f, dtype=np.int64), np.zeros((f, f)))
 
 
 def solve_arrays(
@@ -149,23 +152,25 @@ def solve_arrays(
     null_rss = float(problem.weights @ (y_c * y_c))
     tol_abs = tol * null_rss
     unbounded = np.isinf(lo) & np.isinf(hi)
+    open_side = np.isinf(lo) | np.isinf(hi)
     if alphas.size and not alphas.any():
-        # alpha = 0: no penalty at all, every unbounded feature's dual constraint is an
-        # equality the projection must enforce (else b = 0 would look optimal)
-        free = unbounded
+        # alpha = 0: no penalty at all, every feature with an open side has a dual equality
+        # (or sign) constraint the projection must enforce (else b = 0 would look optimal)
+        free = open_side
         if free.sum() > MAX_UNPENALIZED:
             raise ValueError(
-                f"alpha=0 (no penalty) with {int(free.sum())} unbounded features is not "
-                f"supported (at most {MAX_UNPENALIZED}): use a small alpha > 0, or "
+                f"alpha=0 (no penalty) with {int(free.sum())} features without finite bounds "
+                f"is not supported (at most {MAX_UNPENALIZED}): use a small alpha > 0, or "
                 "scikit-learn's LinearRegression for ordinary least squares.")
     elif (alphas == 0).any():
         raise ValueError("alpha = 0 must be solved on its own, not within a sequence.")
     else:
-        free = (l1w == 0.0) & (l2w == 0.0) & unbounded
+        free = (l1w == 0.0) & (l2w == 0.0) & open_side
     # Screening stays off with such features (its sphere test would need the projected
     # gradient on every feature); the gap itself is exact through the projection.
     screening = not free.any()
-    projection = free_projection(design, store, y_c, np.flatnonzero(free & (col_sq > 0)))
+    members = np.flatnonzero(free & (col_sq > 0))
+    projection = free_projection(design, store, y_c, members, unbounded[members])
     is_gram = isinstance(design, GramDesign)
     rng_state = (
         np.zeros(0, dtype=np.int64)

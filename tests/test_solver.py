@@ -74,3 +74,73 @@ def test_working_set_does_not_stall_on_positive_standardized_problem():
         fitted = path(data["X"], data["y"], 0.9, n_alphas=7, tol=1e-10, standardize=True,
                       positive=True, penalty_factor=data["penalty_factor"])
     assert fitted.converged.all()
+
+
+@pytest.mark.parametrize("storage", ["dense", "sparse", "gram"])
+def test_one_sided_unpenalized_features_match_bounded_least_squares(rng, storage):
+    """Unpenalized features with one finite bound (positive=True, or a one-sided box) have a
+    sign constraint in the dual: the fit equals scipy's bounded least squares, and its gap
+    bounds the excess objective (it once reported 0 at b = 0)."""
+    from scipy.optimize import lsq_linear
+
+    X, y = make_regression(rng, 50, 8, rho=0.4)
+    y = y - 2.0 * X[:, 0]  # the unconstrained fit of feature 0 is negative: its bound binds
+    lo = np.array([0.0, 0.0, -0.5, -np.inf, 0.0, -np.inf, 0.0, -1.0])
+    hi = np.array([np.inf, np.inf, np.inf, 0.0, 0.3, np.inf, np.inf, np.inf])
+    Xs = sp.csc_matrix(X) if storage == "sparse" else X
+    problem = build_problem(Xs, y, penalty_factor=np.zeros(8), lower_bounds=lo,
+                            upper_bounds=hi, precompute=storage == "gram")
+    fit = solve(problem, 0.1, 1.0, tol=1e-12, max_iter=100_000)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    ref = lsq_linear(Xc, yc, bounds=(lo, hi), tol=1e-14, lsmr_tol="auto").x
+    ref_excess = objective(X, y, fit.coef, fit.intercept, 0.1, 1.0, np.zeros(8)) - objective(
+        Xc, yc, ref, 0.0, 0.1, 1.0, np.zeros(8))
+    assert abs(ref_excess) <= fit.gap + 1e-14
+    np.testing.assert_allclose(fit.coef, ref, atol=1e-5)  # gap 1e-12: coefs to ~sqrt(gap)
+    assert fit.coef[0] == 0.0
+    loose = solve(problem, 0.1, 1.0, tol=1e-3, max_iter=100_000)
+    excess = objective(X, y, loose.coef, loose.intercept, 0.1, 1.0, np.zeros(8)) - objective(
+        X, y, fit.coef, fit.intercept, 0.1, 1.0, np.zeros(8))
+    assert 0 <= loose.gap and excess <= loose.gap + 1e-13
+
+
+def test_nonnegative_least_squares_at_alpha_zero(rng):
+    """alpha=0 with positive=True is non-negative least squares (scipy.optimize.nnls)."""
+    from scipy.optimize import nnls
+
+    X, y = make_regression(rng, 40, 10, rho=0.3)
+    y = y - X[:, :4].sum(1)
+    problem = build_problem(X, y, fit_intercept=False, positive=True)
+    fit = solve(problem, 0.0, 1.0, tol=1e-14, max_iter=100_000)
+    ref, _ = nnls(X, y)
+    np.testing.assert_allclose(fit.coef, ref, atol=1e-6)
+    np.testing.assert_array_equal(fit.coef == 0, ref == 0)
+    assert fit.gap <= 1e-14 * (y @ y) / len(y)
+
+
+def test_one_sided_unpenalized_feature_in_logistic_path(rng):
+    """The GLM inner solves share the projection: a positive unpenalized feature whose
+    unconstrained coefficient is negative stays at 0, and the rest matches L-BFGS-B."""
+    from scipy.optimize import minimize
+
+    from penalized import path
+
+    X = rng.standard_normal((80, 3))
+    y = (X @ [-1.5, 1.0, 0.5] + rng.standard_normal(80) > 0).astype(float)
+    pf = np.array([0.0, 0.0, 1.0])
+    fitted = path(X, y, 0.0, family="binomial", alphas=[0.1], penalty_factor=pf,
+                  lower_bounds=[0.0, 0.0, -np.inf], tol=1e-10)
+
+    def f(z):
+        eta = z[0] + X @ z[1:]
+        val = np.mean(np.logaddexp(0, eta) - y * eta) + 0.05 * z[3] ** 2
+        g = np.r_[0.0, 0.0, 0.0, 0.1 * z[3]]
+        resid = (1 / (1 + np.exp(-eta)) - y) / len(y)
+        return val, g + np.r_[resid.sum(), X.T @ resid]
+
+    ref = minimize(f, np.zeros(4), jac=True, method="L-BFGS-B",
+                   bounds=[(None, None), (0, None), (0, None), (None, None)],
+                   options=dict(ftol=1e-15, gtol=1e-11)).x
+    assert fitted.coefs[0, 0] == 0.0
+    np.testing.assert_allclose(fitted.coefs[0], ref[1:], atol=1e-5)
+    np.testing.assert_allclose(fitted.intercepts[0], ref[0], atol=1e-5)

@@ -39,22 +39,31 @@ ANDERSON_GAP = 10  # epochs between the samples extrapolated from
 
 
 class FreeProjection(NamedTuple):
-    """What the dual point needs about the features with no penalty and no bound (set F).
+    """What the dual point needs about the unpenalized features with an infinite bound.
 
-    Their dual constraints are equalities, x_j' W theta = 0, which no rescaling of the
-    residual satisfies; projecting r off the span of X_F does: theta = r - X_F delta with
-    delta = G^+ X_F' W r, G = X_F' W X_F. Everything the gap needs follows from v = X' W r:
+    With no bound (set F), a feature's dual constraint is an equality, x_j' W theta = 0,
+    which no rescaling of the residual satisfies; projecting r off the span of X_F does:
+    theta = r - X_F delta with delta = G^+ X_F' W r, G = X_F' W X_F. Everything the gap needs
+    follows from v = X' W r:
         theta' W theta = r' W r - v_F . delta,   theta' W y = r' W y - q_F . delta,
         x_j' W theta = v_j - QF[j] . delta.
-    idx: (f,) int64; Ginv: (f, f); QF: (n_features, f) = X' W X_F; qF: (f,) = X_F' W y;
-    delta: (f,) scratch. f = 0 when every feature is penalized or bounded.
+    A one-sided feature (one finite bound, e.g. positive=True) has a one-sided constraint,
+    x_j' W theta <= 0 towards its open side: it joins the projection while its coefficient is
+    off the bound (where the optimum has the equality) or while its correlation points to the
+    open side (`_project`); otherwise the sign constraint already holds.
+    idx: (f,) int64; always: (f,) int64, 1 for a feature with no bound; Ginv: (f, f), G^+ of
+    all f; QF: (n_features, f) = X' W X_idx; qF: (f,) = X_idx' W y; scratch: delta (f,),
+    inset (f,) int64, chol (f, f). f = 0 when no unpenalized feature has an infinite bound.
     """
 
     idx: np.ndarray
+    always: np.ndarray
     Ginv: np.ndarray
     QF: np.ndarray
     qF: np.ndarray
     delta: np.ndarray
+    inset: np.ndarray
+    chol: np.ndarray
 
 
 @njit(cache=True, inline="always")
@@ -67,22 +76,97 @@ def _projected(v, j, free):
 
 
 @njit(cache=True)
+def _solve_subset(free, v, m):
+    """delta = G_SS^+ v_S on the projection's current subset S (inset), zero elsewhere.
+
+    A Cholesky factorization that drops a column whose pivot is negligible (it lies in the
+    span of the earlier ones, so the projection is the same without it).
+    """
+    f = free.idx.shape[0]
+    if m == f:
+        for a in range(f):
+            s = 0.0
+            for k in range(f):
+                s += free.Ginv[a, k] * v[free.idx[k]]
+            free.delta[a] = s
+        return
+    L = free.chol
+    big = 0.0
+    for a in range(f):
+        if free.inset[a]:
+            big = max(big, free.QF[free.idx[a], a])
+    for a in range(f):
+        free.delta[a] = 0.0
+        if not free.inset[a]:
+            continue
+        for b in range(a + 1):
+            if not free.inset[b] or (b < a and L[b, b] == 0.0):
+                L[a, b] = 0.0
+                continue
+            s = free.QF[free.idx[a], b]
+            for k in range(b):
+                s -= L[a, k] * L[b, k]
+            if b < a:
+                L[a, b] = s / L[b, b]
+            else:
+                L[a, a] = np.sqrt(s) if s > 1e-13 * big else 0.0
+    # forward then backward substitution on the kept columns
+    for a in range(f):
+        if free.inset[a] and L[a, a] > 0.0:
+            s = v[free.idx[a]]
+            for k in range(a):
+                s -= L[a, k] * free.delta[k]
+            free.delta[a] = s / L[a, a]
+    for a in range(f - 1, -1, -1):
+        if free.inset[a] and L[a, a] > 0.0:
+            s = free.delta[a]
+            for k in range(a + 1, f):
+                if free.inset[k]:
+                    s -= L[k, a] * free.delta[k]
+            free.delta[a] = s / L[a, a]
+        else:
+            free.delta[a] = 0.0
+
+
+@njit(cache=True)
+def _project(coef, v, lo, hi, free):
+    """Set free.delta for the dual point's projection (see `FreeProjection`)."""
+    f = free.idx.shape[0]
+    m = 0
+    for a in range(f):
+        j = free.idx[a]
+        free.inset[a] = 1 if free.always[a] or (coef[j] != lo[j] and coef[j] != hi[j]) else 0
+        m += free.inset[a]
+    while True:
+        _solve_subset(free, v, m)
+        grown = False
+        for a in range(f):
+            if free.inset[a]:
+                continue
+            j = free.idx[a]
+            u = _projected(v, j, free)
+            if (u > 0.0 and hi[j] == np.inf) or (u < 0.0 and lo[j] == -np.inf):
+                free.inset[a] = 1
+                m += 1
+                grown = True
+        if not grown:
+            return
+
+
+@njit(cache=True)
 def _primal_dual(store, state, coef, v, idx, n_idx, l1, l2, lo, hi, free):
     """(P, D, c) restricted to idx[:n_idx], which holds every non-zero coefficient.
 
-    v must be the gradient at `state` on idx (which includes the free features). The dual
-    point is theta = c r_F, r_F the residual projected off the free features (see
-    `FreeProjection`; r itself when there are none), with c <= 1 the largest factor that
-    puts every conjugate in idx within its domain.
+    v must be the gradient at `state` on idx (which includes the projection's features). The
+    dual point is theta = c r_F, r_F the residual projected off the unpenalized features that
+    need it (see `FreeProjection`; r itself when there are none), with c <= 1 the largest
+    factor that puts every conjugate in idx within its domain.
     """
     rr_primal, ry = _ops.resid_stats(store, state, coef)
     rr = rr_primal
     f = free.idx.shape[0]
-    for a in range(f):
-        s = 0.0
-        for k in range(f):
-            s += free.Ginv[a, k] * v[free.idx[k]]
-        free.delta[a] = s
+    if f:
+        _project(coef, v, lo, hi, free)
     for a in range(f):
         rr -= v[free.idx[a]] * free.delta[a]
         ry -= free.qF[a] * free.delta[a]
