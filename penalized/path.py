@@ -17,6 +17,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import lsq_linear
 from sklearn.utils import column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -50,16 +51,59 @@ def _pinned(problem: Problem) -> Problem:
     )
 
 
+# Above this many entries (n_samples x unpenalized features) the null model is fitted by
+# coordinate descent instead of an exact least-squares solve on a dense copy of the columns.
+NULL_FIT_MAX_ENTRIES = 50_000_000
+
+
 def null_coef(problem: Problem, target: int = 0, tol: float = 1e-12) -> np.ndarray:
     """Coefficients of the model in which every penalized feature is zero.
 
     Zeros when every feature is penalized; otherwise the features with penalty_factor 0
-    are fitted (within their bounds), as glmnet does before computing lambda_max.
+    are fitted (within their bounds), as glmnet does before computing lambda_max. The fit is
+    an exact weighted least-squares solve (LAPACK, or scipy's bounded-variable least squares
+    when those features have bounds) on a dense copy of their centred columns; coordinate
+    descent to `tol` only when that copy would exceed NULL_FIT_MAX_ENTRIES.
     """
-    if not (problem.penalty_factor == 0.0).any():
-        return np.zeros(problem.n_features)
-    return solve(_pinned(problem), 1.0, 1.0, target=target, tol=tol, max_iter=100_000,
-                 warn=False).coef
+    free = np.flatnonzero(problem.penalty_factor == 0.0)
+    coef = np.zeros(problem.n_features)
+    if not free.size:
+        return coef
+    design = problem.design
+    n = design.n_samples
+    if n * free.size > NULL_FIT_MAX_ENTRIES:
+        return solve(_pinned(problem), 1.0, 1.0, target=target, tol=tol, max_iter=100_000,
+                     warn=False).coef
+    X = raw_X(design)
+    cols = X[:, free]
+    cols = np.array(cols.toarray() if sp.issparse(cols) else cols, dtype=np.float64)
+    cols -= design.x_mean[free]
+    root_w = np.sqrt(problem.weights)
+    y = problem.target(target)
+    A = cols * root_w[:, None]
+    b = (y - problem.y_mean(y)) * root_w
+    lo, hi = problem.lower_bounds[free], problem.upper_bounds[free]
+    if np.isinf(lo).all() and np.isinf(hi).all():
+        coef[free] = np.linalg.lstsq(A, b, rcond=None)[0]
+    else:
+        coef[free] = _bounded_least_squares(A, b, lo, hi)
+    # a column that is constant (zero once centred) carries no fit; keep its coefficient 0
+    coef[free[design.col_sq[free] == 0.0]] = 0.0
+    return coef
+
+
+def _bounded_least_squares(A: np.ndarray, b: np.ndarray, lo: np.ndarray,
+                           hi: np.ndarray) -> np.ndarray:
+    """argmin ||A x - b|| over lo <= x <= hi: scipy's BVLS finds the active bounds, then one
+    least-squares solve on the other columns makes them exact (BVLS stops at a first-order
+    tolerance, which left gradients of ~1e-8 on interior features)."""
+    x = lsq_linear(A, b, bounds=(lo, hi), method="bvls", tol=1e-14).x
+    fixed = (x <= lo) | (x >= hi)
+    x[fixed] = np.where(x[fixed] <= lo[fixed], lo[fixed], hi[fixed])
+    inner = np.linalg.lstsq(A[:, ~fixed], b - A[:, fixed] @ x[fixed], rcond=None)[0]
+    if np.all((inner >= lo[~fixed]) & (inner <= hi[~fixed])):
+        x[~fixed] = inner
+    return x
 
 
 def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
@@ -70,7 +114,8 @@ def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
     (if b_j may be positive) and -g_j <= alpha l1_j (if b_j may be negative), with
     l1_j = l1_ratio pf_j s_j. The ridge part has zero gradient at zero. For l1_ratio = 0
     the grid follows glmnet and uses l1_ratio = 0.001. With unpenalized features the value
-    carries a relative margin of 1e-9 (their fit is iterative).
+    carries a relative margin of 1e-12 for rounding (1e-9 when their fit is iterative, see
+    `null_coef`), and is 0 when they explain y up to rounding.
     """
     l1w, _ = penalty_weights(problem, max(l1_ratio, RIDGE_GRID_L1_RATIO))
     design = problem.design
@@ -80,22 +125,26 @@ def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
         return 0.0  # y is constant up to rounding: nothing to explain
     coef = null_coef(problem, target)
     resid = y_c - (design.matvec(coef) - design.x_mean @ coef) if coef.any() else y_c
-    return _zeroing_alpha(problem, design.rmatvec(resid), l1w, coef.any())
+    if problem.weights @ (resid * resid) <= CONSTANT_RTOL * (problem.weights @ (y_c * y_c)):
+        return 0.0  # the unpenalized features explain y up to rounding
+    # the exact null fit leaves rounding only; a coordinate-descent one leaves ~sqrt(tol)
+    exact = design.n_samples * (problem.penalty_factor == 0.0).sum() <= NULL_FIT_MAX_ENTRIES
+    margin = 0.0 if not coef.any() else 1e-12 if exact else 1e-9
+    return _zeroing_alpha(problem, design.rmatvec(resid), l1w, margin)
 
 
-def _zeroing_alpha(problem: Problem, grad: np.ndarray, l1w: np.ndarray, fitted_free: bool):
+def _zeroing_alpha(problem: Problem, grad: np.ndarray, l1w: np.ndarray, margin: float):
     """The smallest alpha keeping every penalized b_j at 0, given the descent direction
     `grad` (minus the loss gradient) at the null model: g_j <= alpha l1_j where b_j may grow,
-    -g_j <= alpha l1_j where it may shrink."""
+    -g_j <= alpha l1_j where it may shrink; times 1 + margin, which covers the error of the
+    null model's fit of the unpenalized features."""
     up = np.where(problem.upper_bounds > 0, np.maximum(grad, 0.0), 0.0)
     down = np.where(problem.lower_bounds < 0, np.maximum(-grad, 0.0), 0.0)
     penalized = l1w > 0
     if not penalized.any():
         return 0.0
     top = float(np.max(np.maximum(up, down)[penalized] / l1w[penalized]))
-    # Unpenalized features are fitted iteratively (to ~1e-12): a relative margin far above
-    # that keeps the path's own refit from leaving rounding-level non-zeros at the top.
-    return top * (1.0 + 1e-9) if fitted_free else top
+    return top * (1.0 + margin)
 
 
 def glm_alpha_max(problem: Problem, family, l1_ratio: float,
@@ -104,8 +153,6 @@ def glm_alpha_max(problem: Problem, family, l1_ratio: float,
     loss at the intercept-only model (unpenalized features fitted first, by proximal
     Newton). For the multinomial family (problem.y the indicator matrix) the largest over
     the classes."""
-    from penalized.newton import solve_glm, solve_multinomial
-
     l1w, _ = penalty_weights(problem, max(l1_ratio, RIDGE_GRID_L1_RATIO))
     y = family.check_y(problem.y)
     n = y.shape[0]
@@ -115,19 +162,32 @@ def glm_alpha_max(problem: Problem, family, l1_ratio: float,
     free = problem.penalty_factor == 0.0
     if not free.any():
         eta = family.null_eta(y, sw, offset, problem.fit_intercept)
-    elif family.name == "multinomial":
-        coef, intercept = solve_multinomial(_pinned(problem), y, np.array([1.0]), 1.0,
-                                            tol=1e-10, warn=False)[0][:2]
-        eta = intercept + np.asarray(X @ coef.T, dtype=np.float64)
     else:
-        fit = solve_glm(_pinned(problem), family, np.array([1.0]), 1.0, offset=offset,
-                        tol=1e-10, warn=False)[0]
-        eta = offset + fit.intercept + np.asarray(X @ fit.coef).ravel()
+        coef, intercept = glm_null_fit(problem, family, offset)
+        eta = intercept + np.asarray(X @ coef.T, dtype=np.float64)
+        if family.name != "multinomial":
+            eta = offset + eta.ravel()
     g, _ = family.derivatives(y, eta)
     g = (sw * g.T).T / problem.sum_weights
     grad = -np.asarray(X.T @ g, dtype=np.float64).reshape(problem.n_features, -1)
-    return max(_zeroing_alpha(problem, grad[:, k], l1w, free.any())
+    # the unpenalized features' GLM fit is iterative (KKT 1e-10): a margin well above that
+    return max(_zeroing_alpha(problem, grad[:, k], l1w, 1e-9 if free.any() else 0.0)
                for k in range(grad.shape[1]))
+
+
+def glm_null_fit(problem: Problem, family, offset: np.ndarray) -> tuple:
+    """(coef, intercept) of the GLM with every penalized coefficient held at 0 and the
+    unpenalized features fitted (KKT 1e-10): alpha_max is computed there, and the path
+    starts there."""
+    from penalized.newton import solve_glm, solve_multinomial
+
+    y = family.check_y(problem.y)
+    if family.name == "multinomial":
+        return solve_multinomial(_pinned(problem), y, np.array([1.0]), 1.0, tol=1e-10,
+                                 warn=False)[0][:2]
+    fit = solve_glm(_pinned(problem), family, np.array([1.0]), 1.0, offset=offset,
+                    tol=1e-10, warn=False)[0]
+    return fit.coef, fit.intercept
 
 
 def alpha_grid(problem: Problem, l1_ratio: float, n_alphas: int = 100,
@@ -162,7 +222,13 @@ def compute_path(problem: Problem, l1_ratio: float, alphas: np.ndarray, *, tol: 
                  max_iter: int = 100_000, relax: bool = False, target: int = 0,
                  coef_init: np.ndarray | None = None, random_seed: int | None = None,
                  warn: bool = True, feature_names=None) -> Path:
-    """Solve along the decreasing `alphas` with warm starts and return the Path."""
+    """Solve along the decreasing `alphas` with warm starts and return the Path.
+
+    Without coef_init the sweep starts from the null model (`null_coef`): at alpha_max that
+    is the exact solution, zeros included, which the solver then only has to certify.
+    """
+    if coef_init is None and (problem.penalty_factor == 0.0).any():
+        coef_init = null_coef(problem, target)
     result = solve_arrays(problem, alphas, l1_ratio, target=target, tol=tol,
                           max_iter=max_iter, coef_init=coef_init, random_seed=random_seed,
                           warn=warn)
@@ -205,8 +271,12 @@ def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarr
         etas = [intercepts[k] + np.asarray(X @ coefs[k].T) for k in range(len(solved))]
     else:
         offset = np.zeros(n) if offset is None else offset
+        start = {}
+        if (problem.penalty_factor == 0.0).any():  # start where alpha_max was computed
+            start = dict(zip(("coef_init", "intercept_init"),
+                             glm_null_fit(problem, family, offset), strict=True))
         solved = solve_glm(problem, family, alphas, l1_ratio, offset=offset, tol=tol,
-                           max_iter=max_iter, warn=warn)
+                           max_iter=max_iter, warn=warn, **start)
         coefs = np.array([r.coef for r in solved])
         intercepts = np.array([r.intercept for r in solved])
         n_iter = np.array([r.n_iter for r in solved])
