@@ -101,7 +101,9 @@ class Poisson:
 
     def derivatives(self, y, eta):
         mu = self.mean(eta)
-        return mu - y, np.maximum(mu, MIN_HESSIAN)
+        # the floor scales with the counts: y * 1e-150 is the same problem as y
+        scale = float(np.mean(y))
+        return mu - y, np.maximum(mu, MIN_HESSIAN * scale if scale > 0 else MIN_HESSIAN)
 
     def deviance(self, y, eta, weights) -> float:
         mu = self.mean(eta)

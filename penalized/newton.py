@@ -35,6 +35,7 @@ from penalized.results import FitResult
 from penalized.solver import penalty_weights, solve_arrays
 
 MAX_HALVINGS = 40  # a step shrunk 2^40 times no longer moves anything
+DIRECT_MAX_WIDTH = 2000  # widest ridge Newton step solved exactly (a width^2 system)
 
 
 def _matvec(X, coef):
@@ -45,8 +46,10 @@ def _penalty(coef, alpha, l1w, l2w):
     return alpha * (l1w @ np.abs(coef) + 0.5 * l2w @ (coef * coef))
 
 
-def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lower, upper, fit_intercept) -> float:
-    """Largest violation of  0 in grad_j + alpha l2_j b_j + alpha l1_j d|b_j| + N_box(b_j)."""
+def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lower, upper,
+                  intercept_weight: float) -> float:
+    """Largest violation of  0 in grad_j + alpha l2_j b_j + alpha l1_j d|b_j| + N_box(b_j),
+    and of grad0 = 0 (the intercept's gradient) times intercept_weight (0: no intercept)."""
     g = grad + alpha * l2w * coef
     l1 = alpha * l1w
     inside = (coef != 0) & (coef > lower) & (coef < upper)
@@ -59,8 +62,7 @@ def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lower, upper, fit_intercep
     viol = np.where(at_upper, np.maximum(g + l1 * np.sign(coef), 0.0), viol)
     at_lower = (coef != 0) & (coef <= lower)
     viol = np.where(at_lower, np.maximum(-(g + l1 * np.sign(coef)), 0.0), viol)
-    out = float(viol.max(initial=0.0))
-    return max(out, abs(grad0)) if fit_intercept else out
+    return max(float(viol.max(initial=0.0)), intercept_weight * abs(grad0))
 
 
 class _Fit:
@@ -77,6 +79,11 @@ class _Fit:
         self.l1w, self.l2w = penalty_weights(problem, l1_ratio)
         self.l1_ratio = l1_ratio
         self.precompute = isinstance(problem.design, GramDesign)
+        # ridge without bounds: exact Newton steps (as scikit-learn's newton-cholesky),
+        # which a gap-certified solve cannot match when the ridge curvature is large
+        self.direct = (not self.l1w.any() and problem.n_features <= DIRECT_MAX_WIDTH
+                       and np.isinf(problem.lower_bounds).all()
+                       and np.isinf(problem.upper_bounds).all())
 
     def objective(self, eta, coef, alpha):
         return self.sw @ self.family.loss(self.y, eta) / self.S + _penalty(
@@ -87,8 +94,10 @@ class _Fit:
         wg = self.sw * g / self.S
         return np.asarray(self.X.T @ wg, dtype=np.float64).ravel(), float(wg.sum())
 
-    def wls_step(self, eta, coef, intercept, alpha, tol, max_epochs):
-        """The minimizer of the penalized quadratic model of F at eta (one IRLS solve)."""
+    def wls_step(self, eta, coef, intercept, alpha, kkt_target, max_epochs):
+        """The minimizer of the penalized quadratic model of F at eta (one IRLS solve),
+        accurate enough that F's gradient there is within ~kkt_target / 10 of the model's
+        exact minimizer (see `_gap_for_gradient`)."""
         g, h = self.family.derivatives(self.y, eta)
         hw = self.sw * h
         total = hw.sum()
@@ -97,21 +106,65 @@ class _Fit:
         design = choose_design(self.X, hw / total, problem.fit_intercept, self.precompute)
         wls = dataclasses.replace(problem, design=design, y=z, weights=hw / total,
                                   sum_weights=float(total))
-        result = solve_arrays(wls, np.array([alpha * self.S / total]), self.l1_ratio, tol=tol,
+        alpha_w = alpha * self.S / total
+        if self.direct:
+            coef, intercept = _ridge_newton(wls, alpha_w)
+            return coef, intercept, 1
+        # F's gradient is total / S times the weighted least-squares one
+        tol = _gap_for_gradient(wls, alpha_w * self.l2w, 0.1 * kkt_target * self.S / total)
+        result = solve_arrays(wls, np.array([alpha_w]), self.l1_ratio, tol=max(tol, 1e-16),
                               max_iter=max_epochs, coef_init=coef, warn=False)
-        return result.coefs[0], float(result.intercepts[0]), int(result.n_iter[0])
+        coef, intercept = result.coefs[0], float(result.intercepts[0])
+        if tol < 1e-16 and np.count_nonzero(coef) <= DIRECT_MAX_WIDTH:
+            # the accuracy needed is below what a gap certifies in floating point (large
+            # curvature): finish with an exact solve on the support the solver found
+            exact = _newton_on_support(wls, alpha_w, self.l1_ratio, coef)
+            if exact is not None:
+                coef, intercept = exact
+        return coef, intercept, int(result.n_iter[0])
 
 
-def _rounding_floor(problem: Problem, sw: np.ndarray, magnitude: np.ndarray) -> float:
-    """The size of rounding noise in a gradient sum_i s_i x_ij r_i / S whose terms are
-    bounded by |x_ij| magnitude_i (Cauchy-Schwarz on the weighted second moments), times
-    1e-12: the least the KKT tolerance can be. Relative, so that problems scaled by 1e-150
-    are certified like their unscaled twins, and a null gradient that is rounding noise
-    (a constant y) does not ask for the impossible."""
+def _gap_for_gradient(wls: Problem, l2: np.ndarray, gradient_error: float) -> float:
+    """The relative gap tolerance of a least-squares solve that keeps its gradient within
+    `gradient_error` of the gradient at its optimum.
+
+    Within gap G of the optimum, the gradient of a convex quadratic with curvature at most
+    L moves by at most sqrt(2 L G) (the gap bounds the Bregman distance). L is bounded by
+    the trace of the weighted Gram matrix plus the largest ridge term, so a large ridge
+    penalty asks for a smaller gap, which a tolerance relative to the data alone missed.
+    """
+    design = wls.design
+    curvature = float(design.col_sq.sum()) + float(l2.max(initial=0.0))
+    z = wls.y - wls.y_mean(wls.y)
+    null = float(wls.weights @ (z * z))
+    if not (curvature > 0 and null > 0):
+        return 1e-4
+    gap = gradient_error * gradient_error / (2.0 * curvature)
+    return float(min(gap / null, 1e-4))
+
+
+def kkt_tolerance(problem: Problem, sw: np.ndarray, magnitude: np.ndarray,
+                  null_gradient: float, tol: float) -> tuple[float, float]:
+    """(tol_kkt, intercept_weight): the KKT tolerance of the features, tol times the largest
+    null-model gradient, and the weight that puts the intercept's gradient on the same
+    footing (`kkt_violation`).
+
+    Neither asks for less than the rounding noise of its gradient, sum_i s_i x_ij r_i / S
+    with terms bounded by |x_ij| magnitude_i: 10 eps sqrt(n) times the Cauchy-Schwarz bound
+    on the weighted second moments, with x the largest column for the features and a column
+    of ones for the intercept. Relative, so problems scaled by 1e-150 (X or y) are
+    certified like their unscaled twins, a tolerance below rounding (a constant y, a tiny
+    tol) does not ask for the impossible, and the intercept (whose gradient does not scale
+    with X) is not held to the features' scale.
+    """
     design = problem.design
-    x_sq = float(np.max(design.col_sq + design.x_mean ** 2, initial=0.0))
     r_sq = float(sw @ (magnitude * magnitude)) / problem.sum_weights
-    return max(1e-12 * np.sqrt(x_sq * r_sq), 1e-300)
+    noise = 10 * np.finfo(np.float64).eps * np.sqrt(design.n_samples * r_sq)
+    x_sq = float(np.max(design.col_sq + design.x_mean ** 2, initial=0.0))
+    tol_kkt = max(tol * null_gradient, noise * np.sqrt(x_sq), 1e-300)
+    if not problem.fit_intercept:
+        return tol_kkt, 0.0
+    return tol_kkt, tol_kkt / max(tol * null_gradient, noise, 1e-300)
 
 
 def _inner_tol(tol: float) -> float:
@@ -155,8 +208,8 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
     null_eta = family.null_eta(y, fit.sw, offset, problem.fit_intercept)
     grad_null, _ = fit.gradient(null_eta)
     g_null, _ = family.derivatives(y, null_eta)
-    tol_kkt = tol * max(float(np.abs(grad_null).max(initial=0.0)),
-                        _rounding_floor(problem, fit.sw, np.abs(y) + np.abs(g_null - y)))
+    tol_kkt, int_weight = kkt_tolerance(problem, fit.sw, np.abs(y) + np.abs(g_null - y),
+                                        float(np.abs(grad_null).max(initial=0.0)), tol)
     coef = np.zeros(problem.n_features) if coef_init is None else np.array(coef_init, float)
     if intercept_init is not None:
         intercept = float(intercept_init)
@@ -170,7 +223,7 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         value = fit.objective(eta, coef, alpha)
         grad, grad0 = fit.gradient(eta)
         kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w, problem.lower_bounds,
-                            problem.upper_bounds, problem.fit_intercept)
+                            problem.upper_bounds, int_weight)
         steps = 0
         # One step past the tolerance: Newton's convergence is quadratic, so that step buys
         # many digits for one least-squares solve (refits then agree far below tol).
@@ -178,9 +231,9 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         while (kkt > tol_kkt or (extra and steps and kkt > 1e-3 * tol_kkt)) \
                 and steps < max_iter:
             extra -= kkt <= tol_kkt
-            step_tol = tol if kkt > tol_kkt else 1e-4 * tol  # the extra step: precise
+            target = tol_kkt if kkt > tol_kkt else 1e-4 * tol_kkt  # the extra step: precise
             new_coef, new_int, _ = fit.wls_step(
-                eta, coef, intercept, alpha, _inner_tol(step_tol),
+                eta, coef, intercept, alpha, target,
                 min(max_epochs, STEP_MAX_EPOCHS) if kkt > tol_kkt else max_epochs)
             if not problem.fit_intercept:
                 new_int = 0.0
@@ -188,10 +241,13 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
                                                            value, new_coef, new_int)
             steps += 1
             grad, grad0 = fit.gradient(eta)
+            last_kkt = kkt
             kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w,
-                                problem.lower_bounds, problem.upper_bounds,
-                                problem.fit_intercept)
-            stalled = new_value >= value
+                                problem.lower_bounds, problem.upper_bounds, int_weight)
+            # Near the optimum of a strongly curved (large ridge) problem F changes by less
+            # than its rounding: a step that leaves F equal in floating point but lowers
+            # the KKT violation is progress.
+            stalled = new_value >= value and kkt >= 0.5 * last_kkt
             value = new_value
             if stalled:
                 break
@@ -244,7 +300,6 @@ JOINT_MAX_BYTES = 256 * 2**20
 # that a precise solve would spend 1e5 epochs on digits the next step recomputes (iris
 # multinomial, 30 alphas: 100 steps in 2.8 s uncapped, 223 steps in 0.7 s at 3000).
 STEP_MAX_EPOCHS = 3000
-DIRECT_MAX_WIDTH = 2000
 
 
 def _helmert(K: int) -> np.ndarray:
@@ -281,16 +336,61 @@ def _joint_design(X, L: np.ndarray, fit_intercept: bool):
     return out
 
 
-def _ridge_newton(wls: Problem, alpha: float) -> np.ndarray:
-    """The exact minimizer of the ridge least-squares model `wls` (no intercept, no bounds):
-    (X'WX + alpha diag(l2w)) b = X'W y, minimum norm along the intercepts' common shift."""
+def _newton_on_support(wls: Problem, alpha: float, l1_ratio: float,
+                       coef: np.ndarray | None = None):
+    """The exact minimizer (coef, intercept) of the penalized least-squares model `wls`
+    over the coefficients `coef` leaves free, the others held at their values.
+
+    Free means strictly inside the box and, where the l1 weight is positive, non-zero: the
+    l1 term is then linear (sign of coef) and the model a quadratic,
+    (X_F,c' W X_F,c + alpha diag(l2w_F)) b_F = X_F,c' W (y - X_fixed b_fixed)_c
+    - alpha l1w_F sign(b_F), X_c centred by the weighted means when fitting an intercept;
+    minimum norm where singular (unpenalized collinear columns, the multinomial
+    intercepts' common shift). coef=None frees every coefficient (ridge without bounds).
+    Returns None when the solution would flip a sign or leave the box (the support was not
+    final). Costs a dense |F| x |F| system.
+    """
     X = raw_X(wls.design)
-    WX = X.multiply(wls.weights[:, None]).tocsc() if sp.issparse(X) else X * wls.weights[:, None]
-    H = X.T @ WX
-    H = H.toarray() if sp.issparse(H) else np.asarray(H)
-    _, l2w = penalty_weights(wls, 0.0)
-    H[np.diag_indices_from(H)] += alpha * l2w
-    return np.linalg.lstsq(H, np.asarray(WX.T @ wls.y).ravel(), rcond=None)[0]
+    w = wls.weights
+    l1w, l2w = penalty_weights(wls, l1_ratio)
+    z = np.asarray(wls.y, dtype=np.float64)
+    if coef is None:
+        F = np.arange(X.shape[1])
+        out = np.zeros(X.shape[1])
+    else:
+        lo, hi = wls.lower_bounds, wls.upper_bounds
+        F = np.flatnonzero((coef > lo) & (coef < hi) & ((coef != 0) | (l1w == 0)))
+        out = coef.copy()
+        out[F] = 0.0
+        if out.any():
+            z = z - _matvec(X, out)
+    XF = X[:, F]
+    WX = XF.multiply(w[:, None]).tocsc() if sp.issparse(XF) else XF * w[:, None]
+    H = XF.T @ WX
+    H = np.array(H.toarray() if sp.issparse(H) else H, dtype=np.float64)
+    rhs = np.asarray(WX.T @ z, dtype=np.float64).ravel()
+    z_mean = 0.0
+    if wls.fit_intercept:
+        x_mean = wls.design.x_mean[F]
+        z_mean = float(w @ z) / float(w.sum())
+        H -= w.sum() * np.outer(x_mean, x_mean)
+        rhs -= w.sum() * x_mean * z_mean
+    H[np.diag_indices_from(H)] += alpha * l2w[F]
+    if coef is not None:
+        rhs -= alpha * l1w[F] * np.sign(coef[F])
+    b = np.linalg.lstsq(H, rhs, rcond=None)[0]
+    if coef is not None:
+        flipped = (l1w[F] > 0) & (np.sign(b) != np.sign(coef[F]))
+        if flipped.any() or (b < wls.lower_bounds[F]).any() or (b > wls.upper_bounds[F]).any():
+            return None
+    out[F] = b
+    intercept = z_mean - float(wls.design.x_mean[F] @ b) if wls.fit_intercept else 0.0
+    return out, intercept
+
+
+def _ridge_newton(wls: Problem, alpha: float) -> tuple[np.ndarray, float]:
+    """The exact minimizer of the ridge least-squares model `wls` (no bounds)."""
+    return _newton_on_support(wls, alpha, 0.0)
 
 
 def _joint_step(problem, X, Y, sw, eta, coef, intercept, alpha, l1_ratio, tol, max_epochs,
@@ -335,7 +435,7 @@ def _joint_step(problem, X, Y, sw, eta, coef, intercept, alpha, l1_ratio, tol, m
     init = np.concatenate([coef.ravel(), intercept if problem.fit_intercept else []])
     alpha_wls = alpha * problem.sum_weights / total
     if direct:
-        new = _ridge_newton(wls, alpha_wls)
+        new = _ridge_newton(wls, alpha_wls)[0]
     else:
         new = solve_arrays(wls, np.array([alpha_wls]), l1_ratio, tol=tol,
                            max_iter=max_epochs, coef_init=init, warn=False).coefs[0]
@@ -385,7 +485,7 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
     def kkt(eta, coef, alpha):
         G, g0 = gradient(eta)
         return max(kkt_violation(G[k], g0[k], coef[k], alpha, l1w, l2w, problem.lower_bounds,
-                                 problem.upper_bounds, problem.fit_intercept)
+                                 problem.upper_bounds, int_weight)
                    for k in range(K))
 
     def search(eta, coef, intercept, value, alpha, new_coef, new_int, rows=slice(None)):
@@ -411,8 +511,8 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
     intercept = Multinomial().null_eta(Y, sw, None, problem.fit_intercept)[0].copy()
     eta = intercept + np.asarray(X @ coef.T, dtype=np.float64)
     G0, _ = gradient(np.broadcast_to(intercept, (n, K)))
-    tol_kkt = tol * max(float(np.abs(G0).max(initial=0.0)),
-                        _rounding_floor(problem, sw, np.ones(n)))
+    tol_kkt, int_weight = kkt_tolerance(problem, sw, np.ones(n),
+                                        float(np.abs(G0).max(initial=0.0)), tol)
     out = []
     for alpha in np.asarray(alphas, dtype=np.float64):
         value = objective(eta, coef, alpha)

@@ -54,9 +54,9 @@ EPS32 = 2.0**-24  # relative rounding of a float32
 # is fixed, remove the xfail mark and set the switch to False.
 #
 # 1. An unpenalized feature (penalty_factor 0) with exactly one infinite bound (positive=True,
-#    or only one finite bound) gets a wrong dual point: the fit stops at a non-optimal point
-#    with dual_gap_ 0 (or negative).
-KNOWN_BUG_ONE_SIDED_UNPENALIZED = True
+#    or only one finite bound) got a wrong dual point: the fit stopped at a non-optimal point
+#    with dual_gap_ 0 (fixed: such features join the dual projection while they need it).
+KNOWN_BUG_ONE_SIDED_UNPENALIZED = False
 # 2. A constant non-zero column: its centred sum of squares was rounding noise (1e-31, or
 #    negative for sparse X with precompute=True) instead of 0, so standardize=True (or
 #    penalty_factor 0 on it) divided by ~0 (fixed during this session, commit a53a6a0:
@@ -67,11 +67,11 @@ KNOWN_BUG_ONE_SIDED_UNPENALIZED = True
 #    failed test_glm_sparse_and_dense_agree[poisson] once (not yet examined), so sparse
 #    draws still get constant columns of zeros only.
 KNOWN_BUG_SPARSE_CONSTANT_COLUMN = True
-# 3. Proximal Newton (binomial, poisson) stalls just above its own KKT tolerance when the
-#    curvature is large (a sizeable ridge part): the least-squares steps are solved to a gap
-#    tolerance that ignores the curvature, so they stop moving. ConvergenceWarning, e.g. for
-#    PoissonRegressor() at its defaults on 8 samples.
-KNOWN_BUG_GLM_INNER_TOL = True
+# 3. Proximal Newton (binomial, poisson) stalled just above its own KKT tolerance when the
+#    curvature was large (a sizeable ridge part): the least-squares steps were solved to a
+#    gap tolerance that ignored the curvature (fixed: the step's gap now follows from the
+#    gradient accuracy it needs and the curvature; ridge without bounds is solved exactly).
+KNOWN_BUG_GLM_INNER_TOL = False
 # 4. With unpenalized features, alpha_max is computed from an iterative fit of those
 #    features whose error (~1e-6 relative, from a 1e-12 gap) exceeds the 1e-9 margin the
 #    library adds: the path's first solution can keep small non-zero penalized coefficients
@@ -79,7 +79,7 @@ KNOWN_BUG_GLM_INNER_TOL = True
 #    features fit y exactly, alpha_max comes out ~1e-9 instead of 0 (no warning, non-zero
 #    penalized coefficients at the top); the strategies keep the unpenalized features
 #    fewer than the weighted samples (see `cases`).
-KNOWN_BUG_ALPHA_MAX_FREE = True
+KNOWN_BUG_ALPHA_MAX_FREE = False
 # 5. (The scales are fixed: the sparse sums of squares are now centred entry by entry; what
 #    remains is the implicit centring's precision when |mean| / sd ~ 1e7, see the xfail.)
 #    Sparse X computed the centred sums of squares as E_w[x^2] - xbar^2: cancellation made
@@ -962,9 +962,9 @@ def test_profiles_are_registered():
 # ====================================================== known bugs: minimal reproducers
 # Each is strict: it must fail until the bug is fixed; then drop the mark and set the
 # matching KNOWN_BUG_* switch at the top of this module to False.
-@pytest.mark.xfail(strict=True, reason="bug: an unpenalized feature with one infinite bound "
-                   "(penalty_factor 0 with positive=True) stops at 0 with dual_gap_ 0")
-def test_known_bug_one_sided_unpenalized_feature():
+def test_one_sided_unpenalized_feature():
+    """Was a bug: an unpenalized feature with one infinite bound (penalty_factor 0 with
+    positive=True) stopped at 0 with dual_gap_ 0 (its sign constraint was taken as met)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((20, 2))
     y = X @ [1.0, 0.0] + 0.1 * rng.standard_normal(20)
@@ -997,22 +997,11 @@ def test_constant_column(storage, options):
     np.testing.assert_allclose(est.predict(X), ref.predict(X[:, keep]), atol=1e-6)
 
 
-@pytest.mark.parametrize("model", [
-    pytest.param("poisson", marks=pytest.mark.xfail(
-        strict=True, raises=ConvergenceWarning,
-        reason="bug: proximal Newton stalls above its KKT tolerance (PoissonRegressor "
-        "defaults)")),
-    pytest.param("logistic", marks=pytest.mark.xfail(
-        strict=True, raises=ConvergenceWarning,
-        reason="bug: proximal Newton stalls above its KKT tolerance (LogisticRegression, "
-        "l1_ratio=0, C=1/13)")),
-    pytest.param("poisson-path", marks=pytest.mark.xfail(
-        strict=True, raises=ConvergenceWarning,
-        reason="bug: proximal Newton stalls above its KKT tolerance (ridge poisson path, "
-        "first alpha)")),
-])
-def test_known_bug_glm_stalls_above_tolerance(model):
-    """Tiny problems at default settings must converge (the estimators warn instead)."""
+@pytest.mark.parametrize("model", ["poisson", "logistic", "poisson-path"])
+def test_glm_converges_with_large_ridge_curvature(model):
+    """Was a bug: these tiny problems at default settings stalled above the KKT tolerance
+    with a ConvergenceWarning (the least-squares steps' gap ignored the curvature)."""
+    warnings.simplefilter("error", ConvergenceWarning)
     if model == "poisson":
         X = np.array([[-0.803], [0.050], [-0.383], [0.651], [0.891], [0.481], [0.067],
                       [-0.694]])
@@ -1038,10 +1027,8 @@ def test_known_bug_glm_stalls_above_tolerance(model):
                           else 1e-7)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: when the unpenalized features fit y exactly, "
-                   "alpha_max comes out ~1e-9 instead of 0 (no warning) and the path's "
-                   "first solution has non-zero penalized coefficients")
-def test_known_bug_alpha_max_when_unpenalized_features_fit_y():
+def test_alpha_max_when_unpenalized_features_fit_y():
+    """Was a bug: alpha_max came out ~1e-9 instead of 0 (the null fit was iterative)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3, 5))  # 3 samples: 2 centred unpenalized columns fit y
     y = rng.standard_normal(3)
@@ -1051,10 +1038,10 @@ def test_known_bug_alpha_max_when_unpenalized_features_fit_y():
     assert np.all(fitted.coefs[:, 2:] == 0)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: with unpenalized features alpha_max is off by "
-                   "~1e-7 relative (more than its 1e-9 margin) and the path's first solution "
-                   "keeps a non-zero penalized coefficient")
-def test_known_bug_alpha_max_with_unpenalized_features():
+def test_alpha_max_with_unpenalized_features():
+    """Was a bug: alpha_max was off by ~1e-7 relative and the path's first solution kept a
+    non-zero penalized coefficient; the null model is now an exact least-squares fit and
+    the path starts from it."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 40))
     y = X[:, :20] @ rng.standard_normal(20) + rng.standard_normal(40)
