@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from penalized._validation import (
     Interval,
@@ -89,7 +90,7 @@ class ElasticNetCV(_SingleTargetRegressor):
     n_jobs : int, optional
         Folds run in that many threads.
     rule : {"min", "1se"}, default="min"
-        "min" takes the alpha with the smallest mean held-out error (scikit-learn's
+        "min" takes the alpha with the smallest mean held-out error over folds (scikit-learn's
         choice); "1se" the largest alpha whose mean error is within one standard error of
         that minimum (glmnet's lambda.1se), a sparser model.
     (the others as in ElasticNet)
@@ -170,8 +171,10 @@ class ElasticNetCV(_SingleTargetRegressor):
             )
             grids.append(grid)
             scores_all.append(scores)
-            results.append(make_cv_result(grid, "mse", scores, fold_weight, paths, None,
-                                          self.rule))
+            # the plain mean over folds, as scikit-learn's LassoCV (cv_path weights each
+            # fold by its share of the samples, as glmnet's cvm)
+            results.append(make_cv_result(grid, "mse", scores, np.ones_like(fold_weight),
+                                          paths, None, self.rule))
         best = int(np.argmin([r.mean.min() for r in results]))
         chosen = results[best]
         self.l1_ratio_ = float(ratios[best])
@@ -189,6 +192,49 @@ class ElasticNetCV(_SingleTargetRegressor):
                        max_iter=self.max_iter, random_seed=seed)
         self.n_iter_, self.dual_gap_ = result.n_iter, result.gap
         return self._store([result.coef], [result.intercept], X.dtype, 1)
+
+    def plot_cv(self, *, ax=None):
+        """Mean held-out MSE against log(alpha) with error bars and alpha_min / alpha_1se
+        marked (glmnet's plot of cv.glmnet); see ``penalized.explain.plots.plot_cv``.
+
+        Returns (fig, ax).
+        """
+        check_is_fitted(self, "cv_result_")
+        # imported here: matplotlib must not load with the estimators
+        from penalized.explain.plots import plot_cv
+
+        return plot_cv(self.cv_result_, ax=ax)
+
+    def plot_path(self, X=None, y=None, *, sample_weight=None, ax=None, **kwargs):
+        """Coefficient paths against log(alpha) at the chosen l1_ratio, with alpha_min and
+        alpha_1se marked; see ``penalized.explain.plots.plot_path``.
+
+        The fit keeps only the fold paths and the refit at alpha_, so the path on all the
+        data is computed here, on the cross-validated grid, from the X and y (and
+        sample_weight) that were passed to fit.
+
+        Returns (fig, ax).
+        """
+        check_is_fitted(self, "cv_result_")
+        from penalized.explain.plots import plot_path
+
+        cv = self.cv_result_
+        if cv.path is None:
+            if X is None or y is None:
+                raise ValueError(f"{type(self).__name__}.plot_path needs the X and y passed "
+                                 "to fit: the path on all the data is not kept by fit.")
+            from penalized.path import path as full_path
+
+            fitted = full_path(
+                X, y, self.l1_ratio_, alphas=cv.alphas, sample_weight=sample_weight,
+                fit_intercept=self.fit_intercept, standardize=self.standardize,
+                penalty_factor=self.penalty_factor, lower_bounds=self.lower_bounds,
+                upper_bounds=self.upper_bounds, positive=self.positive,
+                precompute=self.precompute, max_iter=max(self.max_iter, 1000))
+            cv = dataclasses.replace(cv, path=fitted)
+        if getattr(self, "feature_names_in_", None) is not None:
+            kwargs.setdefault("feature_names", self.feature_names_in_)
+        return plot_path(cv, ax=ax, **kwargs)
 
 
 class LassoCV(ElasticNetCV):
@@ -306,3 +352,18 @@ class LassoIC(_SingleTargetRegressor):
         self.n_iter_ = int(self.path_.n_iter[best])
         self.dual_gap_ = float(self.path_.dual_gaps[best])
         return self._store([self.path_.coefs[best]], [self.path_.intercepts[best]], dtype, 1)
+
+    def plot_path(self, *, ax=None, **kwargs):
+        """Coefficient paths against log(alpha), with the alpha the criterion picked
+        marked; see ``penalized.explain.plots.plot_path``.
+
+        Returns (fig, ax).
+        """
+        check_is_fitted(self, "path_")
+        # imported here: matplotlib must not load with the estimators
+        from penalized.explain.plots import plot_path
+
+        mark = {f"alpha ({self.criterion.upper()})": self.alpha_, **kwargs.pop("mark", {})}
+        if getattr(self, "feature_names_in_", None) is not None:
+            kwargs.setdefault("feature_names", self.feature_names_in_)
+        return plot_path(self.path_, ax=ax, mark=mark, **kwargs)

@@ -104,3 +104,82 @@ def test_lassoic_needs_noise_variance_when_wide(rng):
     assert fitted.alpha_ in fitted.alphas_
     assert fitted.criterion_[np.searchsorted(-fitted.alphas_, -fitted.alpha_)] == min(
         fitted.criterion_)
+
+
+# ---- figures: the estimators delegate to penalized.explain.plots --------------------------
+def _lines(ax, prefix):
+    return [line for line in ax.lines if (line.get_gid() or "").startswith(prefix)]
+
+
+def _vline(ax, gid):
+    (line,) = _lines(ax, gid)
+    return float(np.unique(line.get_xdata())[0])
+
+
+def test_lassocv_plot_cv_shows_its_own_cv_result(rng):
+    X, y = make_regression(rng, 90, 6, noise=2.0)  # three equal folds
+    fitted = LassoCV(cv=3, alphas=15).fit(X, y)
+    fig, ax = fitted.plot_cv()
+    assert ax.figure is fig
+    np.testing.assert_array_equal(ax.containers[0].lines[0].get_ydata(),
+                                  fitted.cv_result_.mean)
+    # mse_path_ is (n_alphas, n_folds): the plotted mean is its mean over equal folds
+    np.testing.assert_allclose(fitted.cv_result_.mean, fitted.mse_path_.mean(axis=1),
+                               rtol=1e-10)
+    assert _vline(ax, "mark-alpha_min") == pytest.approx(np.log(fitted.alpha_min_))
+    assert _vline(ax, "mark-alpha_1se") == pytest.approx(np.log(fitted.alpha_1se_))
+
+
+def test_cv_estimators_plot_path_on_the_cross_validated_grid(rng):
+    import penalized
+
+    X, y = make_regression(rng, 80, 6, noise=2.0)
+    fitted = ElasticNetCV(l1_ratio=[0.3, 1.0], cv=3, alphas=15).fit(X, y)
+    with pytest.raises(ValueError, match="needs the X and y"):
+        fitted.plot_path()
+    fig, ax = fitted.plot_path(X, y, n_labels=2)
+    expected = penalized.path(X, y, fitted.l1_ratio_, alphas=fitted.cv_result_.alphas)
+    lines = _lines(ax, "coef-")
+    assert len(lines) == 6
+    for j, line in enumerate(lines):
+        np.testing.assert_array_equal(line.get_xdata(), np.log(fitted.cv_result_.alphas))
+        np.testing.assert_allclose(line.get_ydata(), expected.coefs[:, j], atol=1e-6)
+    assert _vline(ax, "mark-alpha_min") == pytest.approx(np.log(fitted.alpha_min_))
+    assert _vline(ax, "mark-alpha_1se") == pytest.approx(np.log(fitted.alpha_1se_))
+    # the chosen alpha's refit is the path's solution there
+    np.testing.assert_allclose(expected.coef_at(fitted.alpha_)[0], fitted.coef_, atol=1e-3)
+
+
+def test_lassocv_plot_path_names_dataframe_columns(rng):
+    pd = pytest.importorskip("pandas")
+    X, y = make_regression(rng, 60, 4)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    fitted = LassoCV(cv=3, alphas=10).fit(frame, y)
+    _, ax = fitted.plot_path(frame, y, n_labels=4)
+    labels = {t.get_text() for t in ax.texts}
+    assert labels <= {"a", "b", "c", "d"} and labels
+
+
+def test_lassoic_plot_path_marks_the_chosen_alpha(rng):
+    from penalized import LassoIC
+
+    X, y = make_regression(rng, 80, 6, noise=2.0)
+    fitted = LassoIC(criterion="bic", alphas=20).fit(X, y)
+    fig, ax = fitted.plot_path()
+    for j, line in enumerate(_lines(ax, "coef-")):
+        np.testing.assert_array_equal(line.get_ydata(), fitted.path_.coefs[:, j])
+    assert _vline(ax, "mark-alpha (BIC)") == pytest.approx(np.log(fitted.alpha_))
+    assert any(t.get_text().startswith("alpha (BIC)")
+               for t in ax.get_legend().get_texts())
+    with pytest.raises(Exception, match="not fitted"):
+        LassoIC().plot_path()
+
+
+def test_lassocv_alpha_matches_sklearn_with_unequal_folds():
+    """Was a bug: alpha_ came from the fold-size-weighted mean (glmnet's cvm) instead of
+    scikit-learn's plain mean over folds."""
+    X, y = make_regression(np.random.default_rng(1), 23, 8, noise=3.0)  # folds of 8, 8, 7
+    kw = dict(cv=3, alphas=30, tol=1e-12, max_iter=100_000)
+    ref, got = SkLassoCV(**kw).fit(X, y), LassoCV(**kw).fit(X, y)
+    np.testing.assert_allclose(got.mse_path_, ref.mse_path_, rtol=1e-5)  # same fold scores
+    assert got.alpha_ == pytest.approx(ref.alpha_)
