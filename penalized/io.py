@@ -201,14 +201,18 @@ def _check_fitted(values: dict, name: str, path) -> None:
 
 # ------------------------------------------------------------------------------- data
 
-def read_data(path, target: str | None = None, features: list[str] | None = None):
-    """A numeric table from CSV (header row required) or Parquet (needs pandas).
+def read_data(path, target: str | None = None, features: list[str] | None = None,
+              one_hot: bool = False):
+    """A numeric table from CSV (header row required) or Parquet (needs pandas and pyarrow,
+    the `parquet` extra).
 
     Returns (X, y, feature_names): y is the `target` column (None when target is None), X
     the `features` columns in that order (default: every column but the target) as float64;
     other columns are not read. Empty cells, NaN or inf, and non-numeric cells raise a
-    ValueError naming the column (categorical columns must be encoded first); a text target
-    is returned as strings (class labels).
+    ValueError naming the column; a text target is returned as strings (class labels).
+    With one_hot=True a non-numeric feature column `c` becomes one 0/1 column `c=v` per
+    value v (sorted); a requested `c=v` whose value does not occur is all zeros (a model
+    saved from other data predicts such rows as its other categories' baseline).
     """
     path = FilePath(path)
     if not path.is_file():
@@ -221,16 +225,55 @@ def read_data(path, target: str | None = None, features: list[str] | None = None
     if target is not None and target not in table:
         raise ValueError(f"target column {target!r} is not in {path.name}; columns: "
                          f"{', '.join(names)}.")
+    encoded, available = {}, []
+    for name in names:
+        if name == target:
+            continue
+        if one_hot and not _is_numeric(table[name]):
+            for value, column in _indicators(name, table[name]):
+                encoded[f"{name}={value}"] = column
+                available.append(f"{name}={value}")
+        else:
+            available.append(name)
     if features is None:
-        features = [n for n in names if n != target]
-    missing = [n for n in features if n not in table]
+        features = available
+    for name in features:  # categories unseen in this file
+        base = name.split("=", 1)[0]
+        if one_hot and name not in table and name not in encoded and "=" in name \
+                and base in table and base != target and not _is_numeric(table[base]):
+            encoded[name] = np.zeros(len(table[base]))
+    missing = [n for n in features if n not in table and n not in encoded]
     if missing:
         raise ValueError(f"{path.name} lacks the feature columns: {', '.join(missing)}.")
     if not features:
         raise ValueError(f"{path.name} has no feature columns besides the target.")
-    X = np.column_stack([_numeric_column(n, table[n], False) for n in features])
+    X = np.column_stack([encoded[n] if n in encoded else _numeric_column(n, table[n], False)
+                         for n in features])
     y = _numeric_column(target, table[target], True) if target is not None else None
     return X.astype(np.float64), y, list(features)
+
+
+def _is_numeric(cells: list) -> bool:
+    """Whether every non-empty cell reads as a number (empty cells are reported later)."""
+    for cell in cells:
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            continue
+        try:
+            float(cell.strip() if isinstance(cell, str) else cell)
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def _indicators(name: str, cells: list):
+    """(value, 0/1 column) for each distinct value of a categorical column."""
+    labels = []
+    for i, cell in enumerate(cells):
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            raise ValueError(f"column {name!r} has a missing value at row {i + 1}.")
+        labels.append(str(cell).strip())
+    labels = np.asarray(labels)
+    return [(value, (labels == value).astype(np.float64)) for value in sorted(set(labels))]
 
 
 def _read_csv(path: FilePath):
@@ -256,8 +299,8 @@ def _read_parquet(path: FilePath):
     try:
         import pandas as pd
     except ImportError as exc:
-        raise ValueError("reading Parquet needs pandas (and pyarrow): pip install pandas "
-                         "pyarrow") from exc
+        raise ValueError("reading Parquet needs pandas and pyarrow: pip install "
+                         "'penalized[parquet]'") from exc
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pandas raises many types for a bad file
@@ -276,7 +319,8 @@ def _numeric_column(name: str, cells: list, is_target: bool) -> np.ndarray:
             if is_target:  # class labels may be text
                 return np.asarray([str(c).strip() for c in cells])
             raise ValueError(f"column {name!r} is not numeric (row {i + 1}: {cell!r}); "
-                             "encode categorical columns as numbers first.") from None
+                             "encode categorical columns as numbers first, or pass "
+                             "--one-hot to encode them as 0/1 columns.") from None
         if not math.isfinite(out[i]):
             raise ValueError(f"column {name!r} has a missing or non-finite value at row "
                              f"{i + 1} ({cell!r}).")

@@ -115,9 +115,11 @@ def _fit_fold(X, y, raw_w, test, options, l1_ratio, alphas, tol, max_iter, gram,
 
 
 def cross_validate_path(problem_options: dict, X, y, raw_w, folds, l1_ratio, alphas, *, tol,
-                        max_iter, scoring, use_gram, n_jobs=None, family=None):
+                        max_iter, scoring, use_gram, n_jobs=None, family=None,
+                        progress=None):
     """Fit each fold's path (in parallel threads) and score it on the held-out rows.
 
+    progress(done, total), when given, is called as each fold's path is fitted.
     Returns (fold_paths, scores of shape (n_folds, n_alphas), fold weight sums).
     """
     S_total = _raw_cross_products(X, raw_w) if use_gram else None
@@ -126,11 +128,16 @@ def cross_validate_path(problem_options: dict, X, y, raw_w, folds, l1_ratio, alp
         if use_gram else None
         for _, test in folds
     ]
-    paths = Parallel(n_jobs=n_jobs, prefer="threads")(
+    fitted = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
         delayed(_fit_fold)(X, y, raw_w, test, problem_options, l1_ratio, alphas, tol,
                            max_iter, gram, family)
         for (_, test), gram in zip(folds, grams, strict=True)
     )
+    paths = []
+    for fold_path in fitted:  # in fold order
+        paths.append(fold_path)
+        if progress is not None:
+            progress(len(paths), len(folds))
     scores = np.array([
         fold_scores(y[test], fp.predict(X[test]), raw_w[test], scoring, family)
         for fp, (_, test) in zip(paths, folds, strict=True)
@@ -154,7 +161,7 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
             standardize: bool = False, sample_weight=None, penalty_factor=None,
             lower_bounds=None, upper_bounds=None, positive: bool = False,
             precompute="auto", tol: float = 1e-7, max_iter: int = 100_000,
-            full_path: bool = True) -> CVResult:
+            full_path: bool = True, progress=None) -> CVResult:
     """K-fold cross-validation of the elastic-net path, glmnet's cv.glmnet.
 
     Every fold is fitted on the grid of the full data (see `penalized.path`, whose
@@ -181,6 +188,9 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
         Folds run in that many threads (the compiled solver releases the GIL).
     full_path : bool
         Also fit the path on all the data (CVResult.path); False leaves it None.
+    progress : callable, optional
+        progress(done, total) is called as each fold's path (then the full path) is fitted;
+        the command line draws its progress bar from it.
 
     Returns
     -------
@@ -213,16 +223,20 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
     raw_w = check_sample_weight(sample_weight, X.shape[0])
     folds = make_folds(cv, X, y.argmax(axis=1) if y.ndim == 2 else y,
                        classifier=family in ("binomial", "multinomial"))
+    total = len(folds) + bool(full_path)
     paths, scores, fold_weight = cross_validate_path(
         options, X, y, raw_w, folds, l1_ratio, grid, tol=tol, max_iter=max_iter,
         scoring=scoring, use_gram=not glm and isinstance(problem.design, GramDesign),
         n_jobs=n_jobs, family=fam,
+        progress=None if progress is None else lambda done, _: progress(done, total),
     )
     full = None
     if full_path:
         full = (compute_glm_path(problem, fam, l1_ratio, grid, tol=tol,
                                  max_iter=min(max_iter, 1000), classes=classes) if glm
                 else compute_path(problem, l1_ratio, grid, tol=tol, max_iter=max_iter))
+        if progress is not None:
+            progress(total, total)
     return make_cv_result(grid, scoring, scores, fold_weight, paths, full, rule)
 
 

@@ -179,3 +179,22 @@ def test_sparse_fit_saves_dense_coefficients(tmp_path, regression):
     io.save(model, tmp_path / "s.json")
     np.testing.assert_allclose(io.load(tmp_path / "s.json").predict(X), model.predict(X),
                                rtol=1e-12)
+
+
+def test_read_data_one_hot(tmp_path):
+    (tmp_path / "c.csv").write_text("x,colour,y\n1.5,red,1\n2,blue,0\n-1,red,1\n")
+    X, y, names = io.read_data(tmp_path / "c.csv", "y", one_hot=True)
+    assert names == ["x", "colour=blue", "colour=red"]
+    np.testing.assert_array_equal(X, [[1.5, 0, 1], [2, 1, 0], [-1, 0, 1]])
+    np.testing.assert_array_equal(y, [1, 0, 1])
+    # asked-for categories that this file lacks are zero columns; unknown columns still fail
+    X2, _, _ = io.read_data(tmp_path / "c.csv", features=["colour=green", "colour=red"],
+                            one_hot=True)
+    np.testing.assert_array_equal(X2, [[0, 1], [0, 0], [0, 1]])
+    with pytest.raises(ValueError, match="lacks the feature columns: shape=round"):
+        io.read_data(tmp_path / "c.csv", features=["shape=round"], one_hot=True)
+    with pytest.raises(ValueError, match="column 'colour' is not numeric"):
+        io.read_data(tmp_path / "c.csv", "y")
+    (tmp_path / "m.csv").write_text("x,colour,y\n1,red,1\n2,,0\n")
+    with pytest.raises(ValueError, match="column 'colour' has a missing value at row 2"):
+        io.read_data(tmp_path / "m.csv", "y", one_hot=True)
