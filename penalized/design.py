@@ -5,6 +5,7 @@ when fitting an intercept, else 0) without ever forming it: centring happens ins
 products and inside the kernels. Weights w sum to one.
 """
 
+import warnings
 from typing import Protocol
 
 import numpy as np
@@ -75,12 +76,25 @@ def _kernel_weights(weights: np.ndarray) -> np.ndarray:
     return weights[:1] if (weights == weights[0]).all() else weights
 
 
+# Implicit centring computes x_j' w r as sum w x r - mean_j sum w r: when |mean_j| is this
+# many standard deviations, the cancellation costs log10 of it in digits and the gap can
+# no longer certify a tight tol (glmnet centres a copy always; we do past this ratio).
+CENTRE_COPY_RATIO = 1e4
+
+
 class DenseDesign(_DataDesign):
-    """A dense X, read column by column by the kernel (needs Fortran order, no copy made here)."""
+    """A dense X, read column by column by the kernel (needs Fortran order, no copy made here).
+
+    One exception: when fitting an intercept and some column's |mean| exceeds
+    CENTRE_COPY_RATIO times its standard deviation, the kernels read a centred copy of X
+    (one extra copy of X, in its dtype), as implicit centring would lose the digits the
+    certificate needs. `X` and `x_mean` stay those of the original data.
+    """
 
     def __init__(self, X: np.ndarray, weights: np.ndarray, fit_intercept: bool):
         super().__init__(X, weights, fit_intercept)
         self.col_sq = np.empty(self.n_features)
+        self._kernel_X, self._kernel_mean = X, self.x_mean
         if X.flags.f_contiguous:
             centred_col_sq(X, _kernel_weights(weights), self.x_mean, self.col_sq)
         else:  # the Gram path reads X in any order: work by blocks of columns
@@ -88,23 +102,35 @@ class DenseDesign(_DataDesign):
                 block = slice(start, start + _BLOCK)
                 centred = X[:, block] - self.x_mean[block]
                 self.col_sq[block] = weights @ (centred * centred)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = np.abs(self.x_mean) / np.sqrt(self.col_sq)
+        if fit_intercept and np.any(ratio[np.isfinite(ratio)] > CENTRE_COPY_RATIO):
+            order = "F" if X.flags.f_contiguous else "C"
+            self._kernel_X = np.asarray(X - self.x_mean.astype(X.dtype), order=order)
+            self._kernel_mean = np.zeros(self.n_features)
         _zero_constant(self.col_sq, self.x_mean)
 
+    def rmatvec(self, v):
+        if self._kernel_X is self.X:
+            return super().rmatvec(v)
+        return np.asarray(self._kernel_X.T @ (self.weights * v), dtype=np.float64).ravel()
+
     def store(self, y_c):
-        return DenseStore(self.X, self.x_mean, _kernel_weights(self.weights), y_c,
-                          np.empty(self.n_samples))
+        return DenseStore(self._kernel_X, self._kernel_mean, _kernel_weights(self.weights),
+                          y_c, np.empty(self.n_samples))
 
     def state(self, store, y_c, coef):
-        return y_c - (self.matvec(coef) - self.x_mean @ coef)
+        return y_c - (self._kernel_X @ coef - self._kernel_mean @ coef)
 
     def gram(self) -> np.ndarray:
         """X_c' W X_c, accumulated over row blocks so the temporary stays small."""
         Q = np.zeros((self.n_features, self.n_features))
         root_w = np.sqrt(self.weights)
+        X = self._kernel_X
         for start in range(0, self.n_samples, _BLOCK):
             rows = slice(start, start + _BLOCK)
             # Fortran order: OpenBLAS forms B'B from it up to 30x faster than from C order
-            B = np.asfortranarray((self.X[rows] - self.x_mean) * root_w[rows, None])
+            B = np.asfortranarray((X[rows] - self._kernel_mean) * root_w[rows, None])
             Q += B.T @ B
         return Q
 
@@ -117,6 +143,17 @@ class SparseDesign(_DataDesign):
         self.col_sq = np.empty(self.n_features)
         sparse_centred_col_sq(X.data, X.indices, X.indptr, self.n_samples,
                               _kernel_weights(weights), self.x_mean, self.col_sq)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = np.abs(self.x_mean) / np.sqrt(self.col_sq)
+        ratio[~np.isfinite(ratio)] = 0.0
+        if fit_intercept and ratio.max(initial=0.0) > CENTRE_COPY_RATIO:
+            j = int(np.argmax(ratio))
+            warnings.warn(
+                f"Sparse X column {j} has |mean| = {ratio[j]:.1e} times its standard "
+                f"deviation: sparse X is centred implicitly (never in memory), which loses "
+                f"about {np.log10(ratio[j]):.0f} digits here, so the fit and its duality gap "
+                "are unreliable. Centre or rescale that column, or pass X as a dense array "
+                "(centred in a copy).", UserWarning, stacklevel=2)
         _zero_constant(self.col_sq, self.x_mean)
 
     def store(self, y_c):

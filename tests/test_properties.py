@@ -37,6 +37,7 @@ from hypothesis.errors import InvalidArgument
 from scipy.optimize import lsq_linear
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Lasso as SkLasso
 
 from penalized import ElasticNet, Lasso, LogisticRegression, PoissonRegressor, path
 
@@ -80,8 +81,9 @@ KNOWN_BUG_GLM_INNER_TOL = False
 #    penalized coefficients at the top); the strategies keep the unpenalized features
 #    fewer than the weighted samples (see `cases`).
 KNOWN_BUG_ALPHA_MAX_FREE = False
-# 5. (The scales are fixed: the sparse sums of squares are now centred entry by entry; what
-#    remains is the implicit centring's precision when |mean| / sd ~ 1e7, see the xfail.)
+# 5. (Fixed: the sparse sums of squares are centred entry by entry; past |mean| / sd = 1e4
+#    dense X is centred in a copy and sparse X warns, see
+#    test_huge_column_means_dense_centres_a_copy_sparse_warns.)
 #    Sparse X computed the centred sums of squares as E_w[x^2] - xbar^2: cancellation made
 #    the standardization scales wrong when |mean| >> sd (4.6% for mean 1e4, sd 1e-3, in
 #    float64; the squares were also rounded to float32 for float32 X, fixed during this
@@ -1068,20 +1070,23 @@ def test_glm_coefficient_on_its_bound_exactly():
     assert fitted.coefs[-1, 2] == hi  # the optimum is on the bound
 
 
-@pytest.mark.xfail(strict=True, reason="bug: with |mean| / sd = 1e7 the implicit centring "
-                   "(X is never centred in memory) loses the residual's precision: the dense "
-                   "fit does not converge (gap 9e-4 after 1e5 epochs) and the sparse one "
-                   "reports a negative gap (-1e-2); the scales themselves are exact now")
-def test_known_bug_sparse_standardization_scale():
+def test_huge_column_means_dense_centres_a_copy_sparse_warns():
+    """Was a bug: with |mean| / sd = 1e7 the implicit centring lost the residual's precision:
+    the dense fit did not converge and the sparse one reported a negative gap. Dense X is
+    now centred in a copy past CENTRE_COPY_RATIO; sparse X cannot be, and says so."""
     rng = np.random.default_rng(0)
     X = 1e4 + 1e-3 * rng.standard_normal((50, 3))
     y = (X - 1e4) @ [1000.0, -500.0, 0.0] + rng.standard_normal(50)
-    kw = dict(alpha=0.05, standardize=True, tol=1e-8, max_iter=100_000)
-    dense = Lasso(**kw).fit(X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        sparse = Lasso(**kw).fit(sp.csc_matrix(X), y)
-    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-4)
+    dense = Lasso(alpha=0.05, standardize=True, tol=1e-10, max_iter=100_000).fit(X, y)
+    Xc = X - X.mean(0)
+    scale = Xc.std(0)
+    ref = SkLasso(alpha=0.05, tol=1e-14, max_iter=100_000).fit(Xc / scale, y)
+    np.testing.assert_allclose(dense.coef_, ref.coef_ / scale, rtol=1e-6)
+    assert 0 <= dense.dual_gap_
+    with pytest.warns(UserWarning, match="column 1 has .mean. = 1.2e\\+07 times its standard"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            Lasso(alpha=0.05, standardize=True).fit(sp.csc_matrix(X), y)
 
 
 def test_glm_tolerance_floor():
