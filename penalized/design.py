@@ -165,8 +165,17 @@ class SparseDesign(_DataDesign):
         return np.concatenate([y_c - self.matvec(coef), [self.x_mean @ coef]])
 
     def gram(self) -> np.ndarray:
-        wX = sp.diags(self.weights) @ self.X
-        Q = np.asarray((self.X.T @ wX).toarray(), dtype=np.float64)
+        """X_c' W X_c summed over blocks of rows: each block's weighted copy is a small
+        fraction of X (one weighted copy of the whole X, plus the format conversion of a
+        sparse product, held twice its size)."""
+        X = self.X
+        Q = np.zeros((self.n_features, self.n_features))
+        n_blocks = int(min(16, max(1, X.nnz // 100_000)))
+        bounds = np.linspace(0, self.n_samples, n_blocks + 1).astype(np.int64)
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            block = X[start:stop]
+            weighted = block.multiply(self.weights[start:stop, None]).tocsc()
+            Q += (block.T @ weighted).toarray()
         return Q - np.outer(self.x_mean, self.x_mean)
 
 

@@ -163,18 +163,10 @@ def _big_sparse(rng, n=N_BIG, p=P_BIG, per_column=5_000):
                           indptr.astype(np.int32)), shape=(n, p))
 
 
-SPARSE_COPIES = (
-    "Ridge on sparse X holds 2.08x the bytes of X (traced; 1.66x resident): its solvers "
-    "form X * X and weighted copies (the coordinate-descent design no longer does: X.data "
-    "** 2 only)"
-)
-
-
 @pytest.mark.parametrize("make", [
     lambda: Lasso(0.01),
     lambda: ElasticNet(0.01),
-    pytest.param(lambda: Ridge(1.0),
-                 marks=pytest.mark.xfail(strict=True, reason=SPARSE_COPIES)),
+    lambda: Ridge(1.0),  # was 2.08x: the Gram is now summed over blocks of rows
 ], ids=["lasso", "enet", "ridge"])
 def test_fit_on_sparse_X_holds_at_most_one_copy(make):
     rng = np.random.default_rng(1)
