@@ -71,6 +71,14 @@ def _zero_constant(col_sq: np.ndarray, x_mean: np.ndarray) -> np.ndarray:
     return col_sq
 
 
+def _mean_to_sd(x_mean: np.ndarray, col_sq: np.ndarray) -> np.ndarray:
+    """|mean| / standard deviation per column; 0 for constant (or non-finite) columns."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.abs(x_mean) / np.sqrt(col_sq)
+    ratio[~np.isfinite(ratio)] = 0.0
+    return ratio
+
+
 def _kernel_weights(weights: np.ndarray) -> np.ndarray:
     """The weights as the kernels take them: one entry when all are equal (saves a load)."""
     return weights[:1] if (weights == weights[0]).all() else weights
@@ -102,13 +110,12 @@ class DenseDesign(_DataDesign):
                 block = slice(start, start + _BLOCK)
                 centred = X[:, block] - self.x_mean[block]
                 self.col_sq[block] = weights @ (centred * centred)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ratio = np.abs(self.x_mean) / np.sqrt(self.col_sq)
-        if fit_intercept and np.any(ratio[np.isfinite(ratio)] > CENTRE_COPY_RATIO):
+        _zero_constant(self.col_sq, self.x_mean)
+        if fit_intercept and _mean_to_sd(self.x_mean, self.col_sq).max(
+                initial=0.0) > CENTRE_COPY_RATIO:
             order = "F" if X.flags.f_contiguous else "C"
             self._kernel_X = np.asarray(X - self.x_mean.astype(X.dtype), order=order)
             self._kernel_mean = np.zeros(self.n_features)
-        _zero_constant(self.col_sq, self.x_mean)
 
     def rmatvec(self, v):
         if self._kernel_X is self.X:
@@ -143,9 +150,8 @@ class SparseDesign(_DataDesign):
         self.col_sq = np.empty(self.n_features)
         sparse_centred_col_sq(X.data, X.indices, X.indptr, self.n_samples,
                               _kernel_weights(weights), self.x_mean, self.col_sq)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ratio = np.abs(self.x_mean) / np.sqrt(self.col_sq)
-        ratio[~np.isfinite(ratio)] = 0.0
+        _zero_constant(self.col_sq, self.x_mean)
+        ratio = _mean_to_sd(self.x_mean, self.col_sq)
         if fit_intercept and ratio.max(initial=0.0) > CENTRE_COPY_RATIO:
             j = int(np.argmax(ratio))
             warnings.warn(
@@ -154,7 +160,6 @@ class SparseDesign(_DataDesign):
                 f"about {np.log10(ratio[j]):.0f} digits here, so the fit and its duality gap "
                 "are unreliable. Centre or rescale that column, or pass X as a dense array "
                 "(centred in a copy).", UserWarning, stacklevel=2)
-        _zero_constant(self.col_sq, self.x_mean)
 
     def store(self, y_c):
         X = self.X
