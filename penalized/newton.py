@@ -115,7 +115,7 @@ class _Fit:
         result = solve_arrays(wls, np.array([alpha_w]), self.l1_ratio, tol=max(tol, 1e-16),
                               max_iter=max_epochs, coef_init=coef, warn=False)
         coef, intercept = result.coefs[0], float(result.intercepts[0])
-        if tol < 1e-16 and np.count_nonzero(coef) <= DIRECT_MAX_WIDTH:
+        if tol < 1e-16 and np.count_nonzero(coef) < DIRECT_MAX_WIDTH:
             # the accuracy needed is below what a gap certifies in floating point (large
             # curvature): finish with an exact solve on the support the solver found
             exact = _newton_on_support(wls, alpha_w, self.l1_ratio, coef)
@@ -359,7 +359,18 @@ def _newton_on_support(wls: Problem, alpha: float, l1_ratio: float,
         out = np.zeros(X.shape[1])
     else:
         lo, hi = wls.lower_bounds, wls.upper_bounds
-        F = np.flatnonzero((coef > lo) & (coef < hi) & ((coef != 0) | (l1w == 0)))
+        signs = np.sign(coef)
+        # a zero coefficient whose gradient passes its l1 threshold (towards an open side)
+        # joins, with the sign it would move to
+        design = wls.design
+        z_c = z - (float(w @ z) / float(w.sum()) if wls.fit_intercept else 0.0)
+        descent = design.rmatvec(z_c - (_matvec(X, coef) - design.x_mean @ coef)) \
+            - alpha * l2w * coef
+        wakes = (coef == 0) & (
+            ((descent > alpha * l1w) & (hi > 0)) | ((-descent > alpha * l1w) & (lo < 0)))
+        signs[wakes] = np.sign(descent[wakes])
+        interior = (coef > lo) & (coef < hi)
+        F = np.flatnonzero((interior & ((coef != 0) | (l1w == 0))) | wakes)
         out = coef.copy()
         out[F] = 0.0
         if out.any():
@@ -377,10 +388,10 @@ def _newton_on_support(wls: Problem, alpha: float, l1_ratio: float,
         rhs -= w.sum() * x_mean * z_mean
     H[np.diag_indices_from(H)] += alpha * l2w[F]
     if coef is not None:
-        rhs -= alpha * l1w[F] * np.sign(coef[F])
+        rhs -= alpha * l1w[F] * signs[F]
     b = np.linalg.lstsq(H, rhs, rcond=None)[0]
     if coef is not None:
-        flipped = (l1w[F] > 0) & (np.sign(b) != np.sign(coef[F]))
+        flipped = (l1w[F] > 0) & (np.sign(b) != signs[F])
         if flipped.any() or (b < wls.lower_bounds[F]).any() or (b > wls.upper_bounds[F]).any():
             return None
     out[F] = b

@@ -67,7 +67,7 @@ KNOWN_BUG_ONE_SIDED_UNPENALIZED = False
 #    (test_sparse_constant_column_with_ridge). The switch stays on: with it off, a long run
 #    failed test_glm_sparse_and_dense_agree[poisson] once (not yet examined), so sparse
 #    draws still get constant columns of zeros only.
-KNOWN_BUG_SPARSE_CONSTANT_COLUMN = True
+KNOWN_BUG_SPARSE_CONSTANT_COLUMN = False
 # 3. Proximal Newton (binomial, poisson) stalled just above its own KKT tolerance when the
 #    curvature was large (a sizeable ridge part): the least-squares steps were solved to a
 #    gap tolerance that ignored the curvature (fixed: the step's gap now follows from the
