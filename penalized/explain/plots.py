@@ -10,6 +10,7 @@ returns ``(fig, ax)`` and accepts ``ax=`` to draw into an existing Axes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # for the annotations only: importing here would load matplot
 
 __all__ = [
     "animate_geometry",
+    "figure_svg",
     "plot_coefficients",
     "plot_corner_frequency",
     "plot_cv",
@@ -195,6 +197,76 @@ def _label_line_ends(ax: Axes, x_end: float, ends: np.ndarray, names: list[str],
 def _fmt(value: float) -> str:
     """A coordinate for an annotation: exactly "0" for an exact zero, else 3 digits."""
     return "0" if value == 0 else f"{value:.3g}"
+
+
+# --------------------------------------------------------------------------------------------
+# figures as text, for the HTML report
+# --------------------------------------------------------------------------------------------
+_SVG_PROLOGUE = re.compile(r"\A.*?(?=<svg[\s>])", re.DOTALL)  # XML declaration and DOCTYPE
+_SVG_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+_SVG_COMMENT = re.compile(r"[ \t]*<!--.*?-->\s*", re.DOTALL)
+_SVG_XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
+_SVG_SIZE = re.compile(r'\A(<svg[^>]*?)\s+width="([\d.]+)pt"\s+height="([\d.]+)pt"')
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_REF = re.compile(r'(href="#|url\(#)([^")]+)')
+
+
+def figure_svg(fig: Figure, *, id_prefix: str = "fig") -> str:
+    """A figure as an ``<svg>`` element to inline in an HTML page.
+
+    The text is ready to paste into HTML5: no XML declaration or DOCTYPE (not allowed
+    inside a page), no metadata block and no namespace declarations (HTML's parser puts
+    ``<svg>`` in the SVG namespace itself, and the page then holds no URL of any kind),
+    width 100% of its container up to the figure's natural size, and every ``id`` (clip
+    paths, glyphs, gids) prefixed with ``id_prefix`` so that several figures on one page
+    never resolve each other's references; an id that a figure repeats (a ``gid`` given to
+    every bar of a series) gets a numbered suffix, so ids stay unique on the page. The
+    comments matplotlib writes (each text's string) are left out. Glyphs are drawn as
+    paths, so the figure looks the same without any font installed. The output is
+    deterministic (fixed hash salt).
+
+    Parameters
+    ----------
+    fig : Figure
+    id_prefix : str, default="fig"
+        Prepended (with a dash) to every id and reference; give each figure of a page its
+        own, e.g. "fig3".
+
+    Returns
+    -------
+    str
+    """
+    import io
+
+    from matplotlib import rc_context
+
+    buffer = io.StringIO()
+    with rc_context({"svg.fonttype": "path", "svg.hashsalt": "penalized"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    text = _SVG_PROLOGUE.sub("", buffer.getvalue(), count=1)
+    text = _SVG_METADATA.sub("", text, count=1)
+    text = _SVG_COMMENT.sub("", text)
+    text = _SVG_XMLNS.sub("", text)
+    # natural size in CSS pixels (1pt = 4/3 px): never drawn larger than that, so text in
+    # the figure keeps the size it was designed with
+    match = _SVG_SIZE.match(text)
+    if match is not None:
+        width_px = float(match.group(2)) * 4.0 / 3.0
+        text = (f'{match.group(1)} style="width:100%;height:auto;max-width:{width_px:.0f}px"'
+                + text[match.end():])
+    seen: dict[str, int] = {}
+
+    def unique_id(match: re.Match) -> str:
+        name = match.group(1)
+        seen[name] = seen.get(name, 0) + 1
+        suffix = f"-{seen[name]}" if seen[name] > 1 else ""
+        return f'id="{id_prefix}-{name}{suffix}"'
+
+    # references keep pointing at the first element of a repeated id, as a browser's
+    # lookup of a duplicated id would
+    text = _SVG_ID.sub(unique_id, text)
+    text = _SVG_REF.sub(lambda m: f"{m.group(1)}{id_prefix}-{m.group(2)}", text)
+    return text.strip()
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,7 +447,8 @@ def _model_name(model) -> str:
 
 
 def plot_coefficients(*models: Any, ax: Axes | None = None, names: Sequence[str] | None = None,
-                      feature_names: Sequence[str] | None = None) -> tuple[Figure, Axes]:
+                      feature_names: Sequence[str] | None = None,
+                      colors: Sequence[Any] | None = None) -> tuple[Figure, Axes]:
     """Fitted models' coefficients side by side: one group of horizontal bars per feature.
 
     An exactly-zero coefficient has no bar, so it is drawn as a hollow circle at 0 in its
@@ -391,6 +464,9 @@ def plot_coefficients(*models: Any, ax: Axes | None = None, names: Sequence[str]
         Legend names, one per model; defaults to the class and its alpha.
     feature_names : sequence of str, optional
         Defaults to the first model's ``feature_names_in_``, else "x0", "x1", ...
+    colors : sequence of matplotlib colours, optional
+        One per series (e.g. ``PENALTY_COLORS`` to match the other figures); default the
+        "tab10" colours in order.
 
     Returns
     -------
@@ -423,12 +499,15 @@ def plot_coefficients(*models: Any, ax: Axes | None = None, names: Sequence[str]
     fig, ax = _new_axes(ax, (7.0, max(3.0, 0.22 * p * len(series) ** 0.5 + 1.8)))
     from matplotlib import colormaps
 
+    if colors is not None and len(colors) != len(series):
+        raise ValueError(f"colors must have one entry per series ({len(series)}), got "
+                         f"{len(colors)}.")
     palette = colormaps["tab10"]
     height = 0.8 / len(series)
     rows = np.arange(p)
     ax.axvline(0.0, color="0.3", lw=0.8, zorder=1)
     for s, (name, coef) in enumerate(series):
-        color = palette(s % 10)
+        color = palette(s % 10) if colors is None else colors[s]
         y = rows - 0.4 + height * (s + 0.5)
         zero = coef == 0
         ax.barh(y, coef, height=height * 0.92, color=color, alpha=0.85,
