@@ -33,15 +33,17 @@ class Progress:
 
     def __init__(self, label: str, enabled: bool = True, width: int = 30):
         self.label, self.enabled, self.width = label, enabled, width
+        self.shown = 0  # length of the line on screen, to blank what a shorter one leaves
 
     def __call__(self, done: int, total: int, what: str = "") -> None:
         if not self.enabled or total <= 0:
             return
         filled = int(self.width * done / total)
         bar = "#" * filled + "." * (self.width - filled)
+        line = f"{self.label} [{bar}] {done}/{total} {what}".rstrip()
         end = "\n" if done >= total else ""
-        print(f"\r{self.label} [{bar}] {done}/{total} {what}".rstrip(), end=end,
-              file=sys.stderr, flush=True)
+        print(f"\r{line.ljust(self.shown)}", end=end, file=sys.stderr, flush=True)
+        self.shown = 0 if end else len(line)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -223,3 +223,26 @@ def test_parquet_input(tmp_path, capsys):
     expected = Lasso(alpha=0.5).fit(data.data, data.target)
     zeros = int(np.sum(expected.coef_ == 0))
     assert f"{zeros} of 10 coefficients are exactly zero" in capsys.readouterr().out
+
+
+def test_demo_writes_the_report(tmp_path):
+    out = tmp_path / "demo.html"
+    run = _run("demo", "--report", str(out))
+    assert run.returncode == 0, run.stderr
+    assert f"written to {out}" in run.stdout
+    text = out.read_text()
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") >= 9
+    assert "report [" in run.stderr and "13/13" in run.stderr  # the progress bar
+    quiet = _run("demo", "--report", str(out), "--no-progress")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_report_command(tmp_path):
+    data = tmp_path / "d.csv"
+    _write_diabetes(data)
+    run = _run("report", str(data), "--target", "progression", "--cv", "3", "--out",
+               str(tmp_path / "r.html"), "--no-progress")
+    assert run.returncode == 0, run.stderr
+    assert "progression" in (tmp_path / "r.html").read_text()
+    bad = _run("report", str(data), "--target", "progression", "--model", "poisson")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr

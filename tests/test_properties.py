@@ -64,9 +64,9 @@ KNOWN_BUG_ONE_SIDED_UNPENALIZED = False
 #    design.py's CONSTANT_RTOL; test_constant_column pins it). The sparse remainder (with
 #    standardize=True and a ridge part the constant column kept a non-zero coefficient the
 #    gap did not see) is fixed by centring the sparse sums of squares entry by entry
-#    (test_sparse_constant_column_with_ridge). The switch stays on: with it off, a long run
-#    failed test_glm_sparse_and_dense_agree[poisson] once (not yet examined), so sparse
-#    draws still get constant columns of zeros only.
+#    (test_sparse_constant_column_with_ridge). The switch is off: the long run's remaining
+#    failure (a GLM stall just below alpha_max, a step the gap cannot resolve) was fixed by
+#    the exact support step of proximal Newton.
 KNOWN_BUG_SPARSE_CONSTANT_COLUMN = False
 # 3. Proximal Newton (binomial, poisson) stalled just above its own KKT tolerance when the
 #    curvature was large (a sizeable ridge part): the least-squares steps were solved to a
