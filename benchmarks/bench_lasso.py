@@ -24,7 +24,8 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
-TOLS = [1e-4, 1e-6, 1e-8, 1e-10, 1e-12]
+# decade steps for every tool, so each is timed near its own loosest sufficient setting
+TOLS = [10.0 ** -k for k in range(4, 13)]
 TARGET = 1e-6
 
 

@@ -51,9 +51,10 @@ from _harness import (  # noqa: E402
 )
 from sklearn.model_selection import KFold  # noqa: E402
 
-TOLS = [1e-4, 1e-6, 1e-8, 1e-10, 1e-12]
+# decade steps for every tool, so each is timed near its own loosest sufficient setting
+TOLS = [10.0 ** -k for k in range(4, 13)]
 LADDERS = {"penalized": TOLS, "sklearn": TOLS, "skglm": TOLS, "celer": TOLS, "glum": TOLS,
-           "glmnet": [1e-7, 1e-9, 1e-11, 1e-13]}  # glum: gradient_tol; glmnet: thresh
+           "glmnet": [10.0 ** -k for k in range(7, 14)]}  # glum: gradient_tol; glmnet: thresh
 TARGET = 1e-6
 N_ALPHAS = 100
 SHAPES = {"N1000_p100": (1000, 100), "N5000_p100": (5000, 100), "N100_p1000": (100, 1000),
