@@ -126,15 +126,17 @@ class _Fit:
 
 def _gap_for_gradient(wls: Problem, l2: np.ndarray, gradient_error: float) -> float:
     """The relative gap tolerance of a least-squares solve that keeps its gradient within
-    `gradient_error` of the gradient at its optimum.
+    about `gradient_error` of the gradient at its optimum.
 
     Within gap G of the optimum, the gradient of a convex quadratic with curvature at most
-    L moves by at most sqrt(2 L G) (the gap bounds the Bregman distance). L is bounded by
-    the trace of the weighted Gram matrix plus the largest ridge term, so a large ridge
-    penalty asks for a smaller gap, which a tolerance relative to the data alone missed.
+    L moves by at most sqrt(2 L G) (the gap bounds the Bregman distance). L is taken as the
+    largest coordinate curvature (column sum of squares plus ridge term): the largest
+    eigenvalue can be larger on correlated columns, which then costs another Newton step,
+    not a wrong answer (the KKT check decides); a large ridge penalty asks for a smaller
+    gap, which a tolerance relative to the data alone missed.
     """
     design = wls.design
-    curvature = float(design.col_sq.sum()) + float(l2.max(initial=0.0))
+    curvature = float(design.col_sq.max(initial=0.0)) + float(l2.max(initial=0.0))
     z = wls.y - wls.y_mean(wls.y)
     null = float(wls.weights @ (z * z))
     if not (curvature > 0 and null > 0):
