@@ -36,6 +36,10 @@ from penalized.solver import penalty_weights, solve_arrays
 
 MAX_HALVINGS = 40  # a step shrunk 2^40 times no longer moves anything
 DIRECT_MAX_WIDTH = 2000  # widest ridge Newton step solved exactly (a width^2 system)
+FORCING = 0.1  # each step solved to this fraction of the KKT violation it starts from
+# The least-squares step's gradient is accurate to about this times the KKT target (the
+# sqrt(2 L G) bound is a worst case; a step solved too loosely is retried tighter).
+STEP_ACCURACY = 1.0
 
 
 def _matvec(X, coef):
@@ -111,7 +115,8 @@ class _Fit:
             coef, intercept = _ridge_newton(wls, alpha_w)
             return coef, intercept, 1
         # F's gradient is total / S times the weighted least-squares one
-        tol = _gap_for_gradient(wls, alpha_w * self.l2w, 0.1 * kkt_target * self.S / total)
+        tol = _gap_for_gradient(wls, alpha_w * self.l2w,
+                                STEP_ACCURACY * kkt_target * self.S / total)
         result = solve_arrays(wls, np.array([alpha_w]), self.l1_ratio, tol=max(tol, 1e-16),
                               max_iter=max_epochs, coef_init=coef, warn=False)
         coef, intercept = result.coefs[0], float(result.intercepts[0])
@@ -230,10 +235,14 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         # One step past the tolerance: Newton's convergence is quadratic, so that step buys
         # many digits for one least-squares solve (refits then agree far below tol).
         extra = int(polish)
+        accuracy = 1.0  # shrinks when a step makes no progress: it was solved too loosely
         while (kkt > tol_kkt or (extra and steps and kkt > 1e-3 * tol_kkt)) \
                 and steps < max_iter:
             extra -= kkt <= tol_kkt
-            target = tol_kkt if kkt > tol_kkt else 1e-4 * tol_kkt  # the extra step: precise
+            # inexact Newton: the step need only be accurate to a fraction of the current
+            # violation (a forcing term, as in truncated Newton); the extra step: precise
+            target = accuracy * (max(tol_kkt, FORCING * kkt) if kkt > tol_kkt
+                                 else 1e-4 * tol_kkt)
             new_coef, new_int, _ = fit.wls_step(
                 eta, coef, intercept, alpha, target,
                 min(max_epochs, STEP_MAX_EPOCHS) if kkt > tol_kkt else max_epochs)
@@ -252,7 +261,9 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
             stalled = new_value >= value and kkt >= 0.5 * last_kkt
             value = new_value
             if stalled:
-                break
+                if accuracy < 1e-6:
+                    break
+                accuracy *= 1e-2
         result = FitResult(coef.copy(), intercept, steps, kkt, tol_kkt)
         if warn and not result.converged:
             _warn(alpha, family.name, max_iter, kkt, tol_kkt, steps)
