@@ -72,8 +72,8 @@ def scratch(shape, dtype) -> np.ndarray:
 def free_projection(design, store, y_c: np.ndarray, free: np.ndarray,
                     always: np.ndarray) -> FreeProjection:
     """The kernel's data for projecting the dual point off the unpenalized features with an
-    infinite bound (see `FreeProjection`; `always` marks those with no bound at all): one
-    pass over X per such feature (none for Gram)."""
+    infinite bound, and for fitting those with no bound (`always`) exactly as a block (see
+    `FreeProjection`): one pass over X per such feature (none for Gram)."""
     p, f = design.n_features, free.shape[0]
     QF = np.zeros((p, f))
     qF = np.zeros(f)
@@ -89,9 +89,16 @@ def free_projection(design, store, y_c: np.ndarray, free: np.ndarray,
                 QF[:, k] = design.rmatvec(col)
                 qF[k] = (w * col) @ y_c
     Ginv = np.linalg.pinv(QF[free]) if f else np.zeros((0, 0))
+    block = np.flatnonzero(always)
+    if block.size == f:
+        Binv = Ginv
+    else:
+        Binv = np.linalg.pinv(QF[np.ix_(free[block], block)]) if block.size else np.zeros((0, 0))
     return FreeProjection(free.astype(np.int64), always.astype(np.int64),
                           np.ascontiguousarray(Ginv), QF, qF, np.zeros(f),
-                          np.zeros(f, dtype=np.int64), np.zeros((f, f)))
+                          np.zeros(f, dtype=np.int64), np.zeros((f, f)),
+                          free[block].astype(np.int64), np.ascontiguousarray(Binv),
+                          np.zeros(p))
 
 
 def solve_arrays(

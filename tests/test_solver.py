@@ -144,3 +144,26 @@ def test_one_sided_unpenalized_feature_in_logistic_path(rng):
     assert fitted.coefs[0, 0] == 0.0
     np.testing.assert_allclose(fitted.coefs[0], ref[1:], atol=1e-5)
     np.testing.assert_allclose(fitted.intercepts[0], ref[0], atol=1e-5)
+
+
+def test_nearly_collinear_unpenalized_columns_converge(rng):
+    """Was a bug: coordinate descent zig-zagged on two nearly collinear unpenalized columns
+    (100 000 epochs, gap 150x the tolerance); they are now fitted exactly as a block after
+    each epoch. Reference: the penalized part by scikit-learn on the data projected off the
+    unpenalized columns, those columns by least squares."""
+    from sklearn.linear_model import Lasso as SkLasso
+
+    n = 40
+    X = rng.standard_normal((n, 6))
+    X[:, 1] = -2.1 * X[:, 0] + 0.001 * rng.standard_normal(n)  # cond(X_F) ~ 6000
+    y = X @ [3.0, 1.0, 0.0, 1.5, 0.0, -1.0] + rng.standard_normal(n)
+    pf = np.array([0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    problem = build_problem(X, y, penalty_factor=pf, fit_intercept=False)
+    fit = solve(problem, 0.05, 1.0, tol=1e-10, max_iter=5000)  # took > 5000 epochs
+    assert fit.converged and fit.n_iter < 100
+    Q, _ = np.linalg.qr(X[:, :2])
+    project = lambda A: A - Q @ (Q.T @ A)  # noqa: E731
+    ref = SkLasso(alpha=0.05, fit_intercept=False, tol=1e-14, max_iter=100_000).fit(
+        project(X[:, 2:]), project(y)).coef_
+    free = np.linalg.lstsq(X[:, :2], y - X[:, 2:] @ ref, rcond=None)[0]
+    np.testing.assert_allclose(fit.coef, np.r_[free, ref], rtol=1e-5, atol=1e-6)

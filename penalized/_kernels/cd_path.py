@@ -54,6 +54,9 @@ class FreeProjection(NamedTuple):
     idx: (f,) int64; always: (f,) int64, 1 for a feature with no bound; Ginv: (f, f), G^+ of
     all f; QF: (n_features, f) = X' W X_idx; qF: (f,) = X_idx' W y; scratch: delta (f,),
     inset (f,) int64, chol (f, f). f = 0 when no unpenalized feature has an infinite bound.
+    The features with no bound at all, bidx (b,) int64 with Binv = their Gram's
+    pseudo-inverse (b, b), are also fitted exactly as a block after each epoch
+    (`_free_block`); bgrad (n_features,) is its scratch.
     """
 
     idx: np.ndarray
@@ -64,6 +67,9 @@ class FreeProjection(NamedTuple):
     delta: np.ndarray
     inset: np.ndarray
     chol: np.ndarray
+    bidx: np.ndarray
+    Binv: np.ndarray
+    bgrad: np.ndarray
 
 
 @njit(cache=True, inline="always")
@@ -73,6 +79,25 @@ def _projected(v, j, free):
     for k in range(free.idx.shape[0]):
         u -= free.QF[j, k] * free.delta[k]
     return u
+
+
+@njit(cache=True)
+def _free_block(store, state, coef, free):
+    """Move the unpenalized, unbounded features to their exact least-squares values given
+    the others: b_B += Binv X_B' W r. Coordinate descent alone zig-zags on nearly collinear
+    unpenalized columns (1e5 epochs on two columns with a condition number of 300)."""
+    b = free.bidx.shape[0]
+    if b == 0:
+        return
+    _ops.full_grad(store, state, free.bidx, b, free.bgrad)
+    for a in range(b):
+        d = 0.0
+        for k in range(b):
+            d += free.Binv[a, k] * free.bgrad[free.bidx[k]]
+        if d != 0.0:
+            j = free.bidx[a]
+            _ops.update(store, state, j, d)
+            coef[j] += d
 
 
 @njit(cache=True)
@@ -419,6 +444,7 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
         n_inner = 0
         while n_iter < max_iter:
             _ops.epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
+            _free_block(store, state, coef, free)
             n_iter += 1
             if rng_state.shape[0] > 0:
                 _shuffle(ws, m, rng_state)
