@@ -167,3 +167,25 @@ def test_nearly_collinear_unpenalized_columns_converge(rng):
         project(X[:, 2:]), project(y)).coef_
     free = np.linalg.lstsq(X[:, :2], y - X[:, 2:] @ ref, rcond=None)[0]
     np.testing.assert_allclose(fit.coef, np.r_[free, ref], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="known limitation: coordinate descent needs > 1e5 epochs for a gap of "
+                   "1e-10 here (scikit-learn's stops at 3e-9): two samples carry all the "
+                   "weight, so the 41 standardized columns are collinear and only the small "
+                   "ridge term curves the flat directions; the fit warns honestly")
+def test_known_limitation_rank_one_weighted_elastic_net():
+    from pathlib import Path
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from penalized import ElasticNet
+
+    data = np.load(Path(__file__).parent / "data" / "rank_one_weighted.npz")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        est = ElasticNet(alpha=float(data["alpha"]), l1_ratio=float(data["l1_ratio"]),
+                         tol=1e-10, max_iter=100_000, standardize=True).fit(
+            data["X"], data["y"], sample_weight=data["sample_weight"])
+    assert est.dual_gap_ > 0
+    assert not caught, "converged only with a warning"
