@@ -1,0 +1,260 @@
+"""penalized.dask on a real two-process LocalCluster: the same answers as in memory (to 1e-8),
+one pass for a gaussian path, the too-wide refusal, and a worker killed mid-computation."""
+
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("dask", reason="penalized[dask] extra not installed (dask)")
+pytest.importorskip("dask.dataframe", reason="penalized[dask] extra not installed (dataframe)")
+distributed = pytest.importorskip("distributed",
+                                  reason="penalized[dask] extra not installed (distributed)")
+
+import dask.array as da  # noqa: E402
+import dask.dataframe as dd  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import penalized  # noqa: E402
+import penalized.dask as pdk  # noqa: E402
+
+ATOL = 1e-8
+N, P = 2400, 8
+UNEVEN = (500, 130, 900, 70, 800)  # row chunks of the unevenly chunked X
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None, silence_logs=40) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((N, P)) * np.linspace(0.5, 3, P) + np.linspace(-2, 5, P)
+    beta = np.r_[1.5, -2.0, 0.0, 0.0, 1.0, np.zeros(P - 5)]
+    eta = (X - X.mean(0)) @ beta
+    y = eta + rng.standard_normal(N)
+    labels = (eta + rng.standard_normal(N) > 0).astype(float)
+    w = rng.uniform(0.5, 2.0, N)
+    return X, y, labels, w
+
+
+def _dask(X, y, w, chunks):
+    rows = (chunks,) if isinstance(chunks, tuple) else chunks
+    return (da.from_array(X, chunks=(rows[0] if isinstance(chunks, tuple) else chunks, P)),
+            da.from_array(y, chunks=rows), da.from_array(w, chunks=rows))
+
+
+def _frame(X, y, w, npartitions=4, **extra):
+    df = pd.DataFrame(X, columns=[f"x{j}" for j in range(P)]).assign(target=y, weight=w,
+                                                                      **extra)
+    return dd.from_pandas(df, npartitions=npartitions, sort=False)
+
+
+def _close(a, b, atol=ATOL):
+    np.testing.assert_allclose(a, b, rtol=0, atol=atol)
+
+
+def _same_path(got, ref, atol=ATOL):
+    _close(got.alphas / ref.alphas[0], ref.alphas / ref.alphas[0], 1e-12)
+    _close(got.coefs, ref.coefs, atol)
+    _close(got.intercepts, ref.intercepts, atol)
+    _close(got.dev_ratio, ref.dev_ratio, atol)
+
+
+OPTIONS = [
+    dict(),
+    dict(standardize=True, fit_intercept=False),
+    dict(penalty_factor=np.r_[0.0, np.ones(P - 1)], lower_bounds=-1.0, standardize=True),
+]
+
+
+@pytest.mark.parametrize("chunks", [600, UNEVEN], ids=["even", "uneven"])
+@pytest.mark.parametrize("options", OPTIONS, ids=["plain", "std-noint", "pf-bounds"])
+def test_gaussian_path_one_pass(client, data, chunks, options):
+    X, y, _, w = data
+    Xd, yd, wd = _dask(X, y, w, chunks)
+    with pdk.count_passes() as passes:
+        got = pdk.path(Xd, yd, 0.7, sample_weight=wd, n_alphas=30, tol=1e-12, **options)
+    assert passes.n == 1
+    ref = penalized.path(X, y, 0.7, sample_weight=w, n_alphas=30, tol=1e-12, precompute=True,
+                         **options)
+    _same_path(got, ref)
+
+
+def test_gaussian_path_dataframe(client, data):
+    X, y, _, w = data
+    df = _frame(X, y, w)
+    with pdk.count_passes() as passes:
+        got = pdk.path(df, "target", sample_weight="weight", n_alphas=20, tol=1e-12)
+    assert passes.n == 1
+    ref = penalized.path(X, y, sample_weight=w, n_alphas=20, tol=1e-12, precompute=True)
+    _same_path(got, ref)
+    assert list(got.feature_names) == [f"x{j}" for j in range(P)]
+    # a Series partitioned as X works as well as a column name
+    series = pdk.path(df.drop(columns=["target", "weight"]), df["target"],
+                      sample_weight=df["weight"], n_alphas=20, tol=1e-12)
+    _same_path(series, ref)
+
+
+@pytest.mark.parametrize("estimator", ["lasso", "enet"])
+def test_single_fit(client, data, estimator):
+    X, y, _, w = data
+    Xd, yd, wd = _dask(X, y, w, UNEVEN)
+    if estimator == "lasso":
+        model, ref = pdk.Lasso(alpha=0.05, tol=1e-14), penalized.Lasso(alpha=0.05, tol=1e-14)
+    else:
+        model = pdk.ElasticNet(alpha=0.05, l1_ratio=0.3, standardize=True, tol=1e-14)
+        ref = penalized.ElasticNet(alpha=0.05, l1_ratio=0.3, standardize=True, tol=1e-14)
+    model.fit(Xd, yd, sample_weight=wd)
+    ref.fit(X, y, sample_weight=w)
+    assert model.n_passes_ == 1
+    _close(model.coef_, ref.coef_)
+    _close(model.intercept_, ref.intercept_)
+    pred = model.predict(Xd)
+    assert isinstance(pred, da.Array)  # lazy: nothing gathered until asked
+    _close(pred.compute(), ref.predict(X), 1e-7)
+    # numpy input goes to the in-memory solver unchanged
+    _close(pdk.Lasso(alpha=0.05, tol=1e-12).fit(X, y, sample_weight=w).coef_,
+           penalized.Lasso(alpha=0.05, tol=1e-12).fit(X, y, sample_weight=w).coef_, 0)
+
+
+@pytest.mark.parametrize("options", OPTIONS[:2], ids=["plain", "std-noint"])
+def test_binomial_path(client, data, options):
+    X, _, labels, w = data
+    Xd, yd, wd = _dask(X, labels, w, UNEVEN)
+    with pdk.count_passes() as passes:
+        got = pdk.path(Xd, yd, 0.8, family="binomial", sample_weight=wd, n_alphas=8,
+                       tol=1e-10, **options)
+    ref = penalized.path(X, labels, 0.8, family="binomial", sample_weight=w, n_alphas=8,
+                         tol=1e-10, **options)
+    _same_path(got, ref)
+    # statistics + null model, then one pass per Newton step (none backtracked here)
+    assert passes.n <= 2 + got.n_iter.sum() * 2
+    assert passes.n >= 2 + got.n_iter.sum()
+
+
+def test_logistic_regression(client, data):
+    X, _, labels, w = data
+    y = np.where(labels > 0, "yes", "no")
+    df = _frame(X, labels, w)
+    model = pdk.LogisticRegression(C=0.05, l1_ratio=0.5, tol=1e-10, standardize=True)
+    model.fit(df.drop(columns=["target", "weight"]), df["target"], sample_weight=df["weight"])
+    ref = penalized.LogisticRegression(C=0.05, l1_ratio=0.5, tol=1e-10, standardize=True)
+    ref.fit(X, labels, sample_weight=w)
+    _close(model.coef_, ref.coef_)
+    _close(model.intercept_, ref.intercept_)
+    assert model.n_passes_ >= 3
+    # string labels on a dask array: classes_ as in memory
+    Xd, _, wd = _dask(X, labels, w, 600)
+    strings = pdk.LogisticRegression(C=0.05, tol=1e-10).fit(Xd, da.from_array(y, chunks=600))
+    assert list(strings.classes_) == ["no", "yes"]
+    _close(strings.coef_, penalized.LogisticRegression(C=0.05, tol=1e-10).fit(X, y).coef_)
+    np.testing.assert_array_equal(strings.predict(Xd).compute(),
+                                  penalized.LogisticRegression(C=0.05, tol=1e-10).fit(X, y)
+                                  .predict(X))
+
+
+def _block_folds(chunks, n_folds):
+    bounds = np.r_[0, np.cumsum(chunks)]
+    fold = np.concatenate([np.full(c, i % n_folds) for i, c in enumerate(chunks)])
+    assert len(bounds) - 1 == len(chunks)
+    return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(n_folds)]
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial"])
+def test_cv_path_by_blocks(client, data, family):
+    X, y, labels, w = data
+    target = y if family == "gaussian" else labels
+    Xd, yd, wd = _dask(X, target, w, UNEVEN)
+    n_alphas = 15 if family == "gaussian" else 6
+    with pdk.count_passes() as passes:
+        got = pdk.cv_path(Xd, yd, family=family, cv=3, sample_weight=wd, n_alphas=n_alphas,
+                          tol=1e-11, standardize=True)
+    if family == "gaussian":
+        assert passes.n == 1  # every fold's statistics and its scores from one pass
+    ref = penalized.cv_path(X, target, family=family, cv=_block_folds(UNEVEN, 3),
+                            sample_weight=w, n_alphas=n_alphas, tol=1e-11, standardize=True,
+                            precompute=True)
+    _close(got.mean, ref.mean)
+    _close(got.std_error, ref.std_error)
+    assert got.alpha_min == pytest.approx(ref.alpha_min, rel=1e-12)
+    for a, b in zip(got.fold_paths, ref.fold_paths, strict=True):
+        _same_path(a, b)
+    _same_path(got.path, ref.path)
+
+
+def test_cv_path_hashed_key(client, data):
+    X, y, _, w = data
+    key = np.arange(N) * 7919 % 1000  # e.g. a customer id: all its rows in one fold
+    df = _frame(X, y, w, customer=key)
+    got = pdk.cv_path(df, "target", cv=4, fold_key="customer", sample_weight="weight",
+                      n_alphas=10, tol=1e-12)
+    fold = pdk.fold_labels(key, 4)
+    folds = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(4)]
+    ref = penalized.cv_path(X, y, cv=folds, sample_weight=w, n_alphas=10, tol=1e-12,
+                            precompute=True)
+    _close(got.mean, ref.mean)
+    assert got.alpha_min == pytest.approx(ref.alpha_min, rel=1e-12)
+
+
+def test_too_wide_is_refused_without_reading(client):
+    X = da.zeros((1000, 3000), chunks=(100, 3000))
+    y = da.zeros(1000, chunks=100)
+    with pdk.count_passes() as passes:
+        with pytest.raises(ValueError, match="too wide for the Dask backend.*sparse solver"):
+            pdk.path(X, y, max_gram_bytes=2**20)
+        with pytest.raises(ValueError, match="max_gram_bytes"):
+            pdk.Lasso().fit(da.zeros((10, 20000), chunks=(5, 20000)), da.zeros(10, chunks=5))
+    assert passes.n == 0
+
+
+def test_input_errors(client, data):
+    X, y, _, w = data
+    Xd, yd, _ = _dask(X, y, w, 600)
+    with pytest.raises(TypeError, match="dask array or dataframe"):
+        pdk.path(X, y)
+    with pytest.raises(ValueError, match="one per row"):
+        pdk.path(Xd, da.zeros(10, chunks=5))
+    with pytest.raises(ValueError, match="y in"):
+        pdk.path(Xd, yd, family="binomial")
+    with pytest.raises(ValueError, match="cv=5 folds by row blocks"):
+        pdk.cv_path(Xd, yd, cv=5)
+
+
+def test_worker_killed_mid_computation(client, data, tmp_path):
+    X, y, labels, w = data
+    marker = str(tmp_path / "killed-once")
+
+    def die_once(block):
+        # the first task to read a block kills its worker process; the cluster reruns it
+        # (never on the client: dask may call this on empty arrays to infer metadata)
+        if block.size and not os.path.exists(marker):
+            distributed.get_worker()  # raises ValueError outside a worker
+            open(marker, "w").close()
+            os._exit(1)
+        return block
+
+    Xd, yd, wd = _dask(X, y, w, 600)
+    Xk = Xd.map_blocks(die_once, dtype=Xd.dtype, meta=np.empty((0, 0)))
+    before = set(client.run(os.getpid).values())
+    got = pdk.path(Xk, yd, sample_weight=wd, n_alphas=10, tol=1e-12)
+    assert os.path.exists(marker)
+    client.wait_for_workers(2, timeout=30)
+    assert set(client.run(os.getpid).values()) != before  # a worker process was replaced
+    ref = penalized.path(X, y, sample_weight=w, n_alphas=10, tol=1e-12, precompute=True)
+    _same_path(got, ref)
+
+
+def test_poisson_path(client, data):
+    X, y, _, w = data
+    rng = np.random.default_rng(1)
+    counts = rng.poisson(np.exp(0.3 * (X[:, 0] - X[:, 0].mean()))).astype(float)
+    Xd, yd, wd = _dask(X, counts, w, UNEVEN)
+    got = pdk.path(Xd, yd, family="poisson", sample_weight=wd, n_alphas=6, tol=1e-10)
+    ref = penalized.path(X, counts, family="poisson", sample_weight=w, n_alphas=6, tol=1e-10)
+    _same_path(got, ref)
