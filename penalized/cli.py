@@ -302,12 +302,13 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_options(parser: argparse.ArgumentParser, *, models=tuple(MODELS)) -> None:
+def _data_options(parser: argparse.ArgumentParser, *, models=tuple(MODELS),
+                  l1_help: str = "L1 share of the penalty (elasticnet: default 0.5; the "
+                                 "logistic and poisson paths: 1)") -> None:
     parser.add_argument("data", help="CSV (header row) or Parquet file")
     parser.add_argument("--target", required=True, help="name of the column to predict")
     parser.add_argument("--model", default="lasso", choices=list(models))
-    parser.add_argument("--l1-ratio", type=float, default=None,
-                        help="L1 share of the penalty (elasticnet: default 0.5)")
+    parser.add_argument("--l1-ratio", type=float, default=None, help=l1_help)
     parser.add_argument("--standardize", action="store_true",
                         help="penalize the columns scaled to unit variance (glmnet's default)")
     parser.add_argument("--one-hot", action="store_true",
@@ -339,21 +340,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit a penalized model to DATA (CSV with a header row, or Parquet) and "
                     "print the coefficients; --out saves the model as JSON.",
     )
-    fit.add_argument("data", help="CSV or Parquet file with a header row")
-    fit.add_argument("--target", required=True, help="name of the column to predict")
-    fit.add_argument("--model", default="lasso",
-                     choices=["lasso", "elasticnet", "ridge", "logistic", "poisson"])
+    _data_options(fit, l1_help="L1 share of the penalty (elasticnet 0.5, logistic 0, "
+                               "poisson 0)")
     penalty = fit.add_mutually_exclusive_group()
     penalty.add_argument("--alpha", type=float, help="penalty strength (default 1.0)")
     penalty.add_argument("--cv", type=int, metavar="K",
                          help="choose the penalty by K-fold cross-validation")
     fit.add_argument("--C", type=float, default=1.0, help="inverse penalty (logistic)")
-    fit.add_argument("--l1-ratio", type=float, default=None,
-                     help="L1 share of the penalty (elasticnet 0.5, logistic 0, poisson 0)")
-    fit.add_argument("--standardize", action="store_true",
-                     help="penalize the columns scaled to unit variance (glmnet's default)")
-    fit.add_argument("--one-hot", action="store_true",
-                     help="encode text columns as 0/1 columns (else they are an error)")
     fit.add_argument("--out", help="write the fitted model to this JSON file")
     fit.set_defaults(func=_fit)
 

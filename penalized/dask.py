@@ -73,10 +73,10 @@ from penalized.newton import (
 )
 from penalized.path import (
     RIDGE_GRID_L1_RATIO,
-    _bounded_least_squares,
     _pinned,
     _zeroing_alpha,
     check_path_options,
+    fit_free_features,
 )
 from penalized.results import CVResult, FitResult, Path
 from penalized.selection import make_cv_result
@@ -579,13 +579,7 @@ def _null_coef(problem: Problem) -> np.ndarray:
     keep = e > e.max(initial=0.0) * 1e-15 * len(e)
     A = np.sqrt(e[keep])[:, None] * V[:, keep].T
     b = (V[:, keep].T @ q) / np.sqrt(e[keep])
-    lo, hi = problem.lower_bounds[free], problem.upper_bounds[free]
-    if np.isinf(lo).all() and np.isinf(hi).all():
-        coef[free] = np.linalg.lstsq(A, b, rcond=None)[0]
-    else:
-        coef[free] = _bounded_least_squares(A, b, lo, hi)
-    coef[free[design.col_sq[free] == 0.0]] = 0.0
-    return coef
+    return fit_free_features(problem, free, A, b)
 
 
 def _alpha_max(problem: Problem, stats: Statistics, l1_ratio: float) -> float:

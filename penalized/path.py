@@ -80,15 +80,22 @@ def null_coef(problem: Problem, target: int = 0, tol: float = 1e-12) -> np.ndarr
     cols -= design.x_mean[free]
     root_w = np.sqrt(problem.weights)
     y = problem.target(target)
-    A = cols * root_w[:, None]
-    b = (y - problem.y_mean(y)) * root_w
+    return fit_free_features(problem, free, cols * root_w[:, None],
+                             (y - problem.y_mean(y)) * root_w)
+
+
+def fit_free_features(problem: Problem, free: np.ndarray, A: np.ndarray,
+                      b: np.ndarray) -> np.ndarray:
+    """Coefficients with the features `free` at argmin ||A x - b|| within their bounds
+    (A: their weighted, centred columns or any square root of their Gram) and 0 elsewhere;
+    a column that is constant (zero once centred) carries no fit and keeps 0."""
+    coef = np.zeros(problem.n_features)
     lo, hi = problem.lower_bounds[free], problem.upper_bounds[free]
     if np.isinf(lo).all() and np.isinf(hi).all():
         coef[free] = np.linalg.lstsq(A, b, rcond=None)[0]
     else:
         coef[free] = _bounded_least_squares(A, b, lo, hi)
-    # a column that is constant (zero once centred) carries no fit; keep its coefficient 0
-    coef[free[design.col_sq[free] == 0.0]] = 0.0
+    coef[free[problem.design.col_sq[free] == 0.0]] = 0.0
     return coef
 
 
