@@ -11,6 +11,12 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+# Equal accuracy: each tool's objective within TARGET (relative) of the best any tool found,
+# its tolerance walked down these decade steps (the same for every tool) until it gets there.
+TARGET = 1e-6
+TOLS = [10.0 ** -k for k in range(4, 13)]
+GLMNET_TOLS = [10.0 ** -k for k in range(7, 14)]  # glmnet's thresh
+
 
 def fht_design(n, p, rho, seed=0):
     """FHT (2010) Table 1: equicorrelated Gaussian X (Fortran order) and the linear predictor

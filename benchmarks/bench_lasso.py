@@ -23,10 +23,7 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
-
-# decade steps for every tool, so each is timed near its own loosest sufficient setting
-TOLS = [10.0 ** -k for k in range(4, 13)]
-TARGET = 1e-6
+from _harness import TARGET, TOLS  # noqa: E402
 
 
 def make_case(name, quick):

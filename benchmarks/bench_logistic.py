@@ -49,6 +49,9 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 from _harness import (  # noqa: E402
+    GLMNET_TOLS,
+    TARGET,
+    TOLS,
     GlmnetData,
     fht_design,
     fmt_time,
@@ -57,12 +60,9 @@ from _harness import (  # noqa: E402
     xtr_pass,
 )
 
-# decade steps for every tool, so each is timed near its own loosest sufficient setting
-TOLS = [10.0 ** -k for k in range(4, 13)]
 LADDERS = {"penalized": TOLS, "sk-liblinear": TOLS, "sk-saga": TOLS, "skglm": TOLS,
            "celer": TOLS, "glum": TOLS,  # glum: gradient_tol
-           "glmnet": [10.0 ** -k for k in range(7, 14)]}  # glmnet: thresh
-TARGET = 1e-6
+           "glmnet": GLMNET_TOLS}  # glmnet: thresh
 N_ALPHAS = 100
 SINGLE_RATIO = 20  # the single fit is at alpha_max / SINGLE_RATIO
 INTERCEPT_SCALING = 1e4  # liblinear's intercept_scaling; celer's constant column

@@ -42,6 +42,9 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 from _harness import (  # noqa: E402
+    GLMNET_TOLS,
+    TARGET,
+    TOLS,
     GlmnetData,
     fht_design,
     fmt_time,
@@ -51,11 +54,8 @@ from _harness import (  # noqa: E402
 )
 from sklearn.model_selection import KFold  # noqa: E402
 
-# decade steps for every tool, so each is timed near its own loosest sufficient setting
-TOLS = [10.0 ** -k for k in range(4, 13)]
 LADDERS = {"penalized": TOLS, "sklearn": TOLS, "skglm": TOLS, "celer": TOLS, "glum": TOLS,
-           "glmnet": [10.0 ** -k for k in range(7, 14)]}  # glum: gradient_tol; glmnet: thresh
-TARGET = 1e-6
+           "glmnet": GLMNET_TOLS}  # glum: gradient_tol; glmnet: thresh
 N_ALPHAS = 100
 SHAPES = {"N1000_p100": (1000, 100), "N5000_p100": (5000, 100), "N100_p1000": (100, 1000),
           "N100_p5000": (100, 5000), "N100_p20000": (100, 20000), "sparse": (20000, 50000)}
