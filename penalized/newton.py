@@ -399,6 +399,12 @@ def _newton_on_support(wls: Problem, alpha: float, l1_ratio: float,
         z_mean = float(w @ z) / float(w.sum())
         H -= w.sum() * np.outer(x_mean, x_mean)
         rhs -= w.sum() * x_mean * z_mean
+    # a constant column (zero once centred, see design._zero_constant) carries only
+    # rounding residue in H: zeroed, as in the Gram design, so its coefficient stays 0
+    constant = wls.design.col_sq[F] == 0.0
+    H[constant, :] = 0.0
+    H[:, constant] = 0.0
+    rhs[constant] = 0.0
     H[np.diag_indices_from(H)] += alpha * l2w[F]
     if coef is not None:
         rhs -= alpha * l1w[F] * signs[F]

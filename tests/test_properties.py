@@ -1133,3 +1133,25 @@ def test_working_set_ties():
     est = ElasticNet(alpha=0.65, l1_ratio=0.9, standardize=True, penalty_factor=pf,
                      tol=1e-10, max_iter=2000).fit(X, y)
     assert est.dual_gap_ <= 1e-10 * np.var(y)
+
+
+def test_stored_constant_sparse_column_with_weights():
+    """Found by the long run: a sparse column storing the same value in every row, with
+    non-uniform weights, had a centred sum of squares of m^2 (1 - sum of stored weights),
+    rounding residue that looked like data (sd 1e-8 |mean|): a bounded logistic ridge put
+    it at its bound (KKT 0.1) and an unpenalized one gave non-finite coefficients."""
+    from penalized.design import SparseDesign
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((10, 4))
+    X[:, 1] = 3.0
+    w = rng.uniform(0.2, 3.0, 10)
+    design = SparseDesign(sp.csc_matrix(X), w / w.sum(), True)
+    assert design.col_sq[1] == 0.0
+    y = (X[:, 0] + rng.standard_normal(10) > 0).astype(float)
+    kw = dict(l1_ratio=0.0, standardize=True, upper_bounds=[np.inf, 0.1, np.inf, np.inf],
+              tol=1e-8)
+    sparse = LogisticRegression(**kw).fit(sp.csc_matrix(X), y, sample_weight=w)
+    dense = LogisticRegression(**kw).fit(X, y, sample_weight=w)
+    assert abs(sparse.coef_[0, 1]) < 1e-12
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-7)

@@ -50,10 +50,17 @@ def sparse_centred_col_sq(data, indices, indptr, n_samples, w, x_mean, out):
                 wi = w[indices[k]]
                 s += wi * d * d
                 w_stored += wi
+        stored = indptr[j + 1] - indptr[j]
         if uniform:
-            out[j] = w[0] * (s + (n_samples - (indptr[j + 1] - indptr[j])) * m * m)
+            out[j] = w[0] * (s + (n_samples - stored) * m * m)
         else:
-            out[j] = s + max(1.0 - w_stored, 0.0) * m * m
+            # the implicit zeros' weight, 1 - w_stored, is rounding residue when every row
+            # is stored (or the unstored rows weigh nothing): m^2 times it made a constant
+            # stored column look like data (sd ~ 1e-8 |mean|)
+            rest = 1.0 - w_stored
+            if stored == n_samples or rest <= 1e-15 * (stored + 1):
+                rest = 0.0
+            out[j] = s + rest * m * m
 
 
 @njit(cache=True, fastmath=FAST, inline="always")
