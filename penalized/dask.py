@@ -50,6 +50,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "(dask[array,dataframe] and distributed)."
     ) from exc
 
+from sklearn.utils import check_random_state
+
 import penalized
 from penalized._kernels.cd_gram import GramStore
 from penalized._problem import Problem
@@ -1173,8 +1175,11 @@ class ElasticNet(penalized.ElasticNet):
         previous = getattr(self, "coef_", None) if self.warm_start else None
         if previous is not None and np.shape(previous) != (data.n_features,):
             previous = None
+        seed = None  # selection="random": visit coordinates in a fresh order each epoch
+        if self.selection == "random":
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         result = solve(problem, self.alpha, self._l1_ratio(), tol=self.tol,
-                       max_iter=self.max_iter, coef_init=previous)
+                       max_iter=self.max_iter, coef_init=previous, random_seed=seed)
         self.n_features_in_ = data.n_features
         if data.feature_names is not None:
             self.feature_names_in_ = data.feature_names

@@ -258,3 +258,17 @@ def test_poisson_path(client, data):
     got = pdk.path(Xd, yd, family="poisson", sample_weight=wd, n_alphas=6, tol=1e-10)
     ref = penalized.path(X, counts, family="poisson", sample_weight=w, n_alphas=6, tol=1e-10)
     _same_path(got, ref)
+
+
+def test_random_selection_on_dask(client):
+    """selection='random' visits coordinates in random order on Dask too (it was ignored)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((400, 6))
+    y = X @ [1.0, -2.0, 0.0, 0.5, 0.0, 0.0] + rng.standard_normal(400)
+    Xd = da.from_array(X, chunks=(100, 6))
+    kw = dict(alpha=0.05, selection="random", random_state=0, tol=1e-12)
+    ours = pdk.Lasso(**kw).fit(Xd, y)
+    ref = penalized.Lasso(**kw, precompute=True).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-8)
+    cyclic = pdk.Lasso(alpha=0.05, tol=1e-12).fit(Xd, y)
+    assert ours.n_iter_ != cyclic.n_iter_ or not np.array_equal(ours.coef_, cyclic.coef_)
