@@ -113,7 +113,8 @@ def _bounded_least_squares(A: np.ndarray, b: np.ndarray, lo: np.ndarray,
     return x
 
 
-def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
+def alpha_max(problem: Problem, l1_ratio: float, target: int = 0,
+              null: np.ndarray | None = None) -> float:
     """The smallest alpha at which every penalized coefficient is zero.
 
     At b = 0 (apart from unpenalized features, fitted first) with residual r, coefficient j
@@ -130,7 +131,7 @@ def alpha_max(problem: Problem, l1_ratio: float, target: int = 0) -> float:
     y_c = y - problem.y_mean(y)
     if problem.weights @ (y_c * y_c) <= CONSTANT_RTOL * (problem.weights @ (y * y)):
         return 0.0  # y is constant up to rounding: nothing to explain
-    coef = null_coef(problem, target)
+    coef = null_coef(problem, target) if null is None else null
     resid = y_c - (design.matvec(coef) - design.x_mean @ coef) if coef.any() else y_c
     if problem.weights @ (resid * resid) <= CONSTANT_RTOL * (problem.weights @ (y_c * y_c)):
         return 0.0  # the unpenalized features explain y up to rounding
@@ -155,7 +156,7 @@ def _zeroing_alpha(problem: Problem, grad: np.ndarray, l1w: np.ndarray, margin: 
 
 
 def glm_alpha_max(problem: Problem, family, l1_ratio: float,
-                  offset: np.ndarray | None = None) -> float:
+                  offset: np.ndarray | None = None, null: tuple | None = None) -> float:
     """alpha_max of a GLM path: the same rule as `alpha_max`, with the gradient of the mean
     loss at the intercept-only model (unpenalized features fitted first, by proximal
     Newton). For the multinomial family (problem.y the indicator matrix) the largest over
@@ -170,7 +171,7 @@ def glm_alpha_max(problem: Problem, family, l1_ratio: float,
     if not free.any():
         eta = family.null_eta(y, sw, offset, problem.fit_intercept)
     else:
-        coef, intercept = glm_null_fit(problem, family, offset)
+        coef, intercept = glm_null_fit(problem, family, offset) if null is None else null
         eta = intercept + np.asarray(X @ coef.T, dtype=np.float64)
         if family.name != "multinomial":
             eta = offset + eta.ravel()
@@ -199,18 +200,20 @@ def glm_null_fit(problem: Problem, family, offset: np.ndarray) -> tuple:
 
 def alpha_grid(problem: Problem, l1_ratio: float, n_alphas: int = 100,
                eps: float | None = None, target: int = 0, family=None,
-               offset: np.ndarray | None = None) -> np.ndarray:
+               offset: np.ndarray | None = None, null=None) -> np.ndarray:
     """n_alphas values log-spaced from alpha_max down to eps * alpha_max.
 
     eps defaults to 1e-4 when n_samples > n_features, else 1e-2 (glmnet's lambda.min.ratio).
+    `null`, when given, is the null model already fitted (`null_coef` / `glm_null_fit`).
     When alpha_max is 0 (y is constant, or explained by the unpenalized features) every
     penalized coefficient is zero at every alpha; the grid then runs from 1 to eps with a
     warning.
     """
     if eps is None:
         eps = 1e-4 if problem.design.n_samples > problem.n_features else 1e-2
-    top = (alpha_max(problem, l1_ratio, target) if family is None or family.name == "gaussian"
-           else glm_alpha_max(problem, family, l1_ratio, offset))
+    top = (alpha_max(problem, l1_ratio, target, null)
+           if family is None or family.name == "gaussian"
+           else glm_alpha_max(problem, family, l1_ratio, offset, null))
     if not top > 0:
         warnings.warn(
             "alpha_max is 0: y is constant (or fully explained by the unpenalized features), "
@@ -256,7 +259,7 @@ def compute_path(problem: Problem, l1_ratio: float, alphas: np.ndarray, *, tol: 
 def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarray, *,
                      offset: np.ndarray | None = None, tol: float = 1e-7,
                      max_iter: int = 100, warn: bool = True, feature_names=None,
-                     classes: np.ndarray | None = None) -> Path:
+                     classes: np.ndarray | None = None, null: tuple | None = None) -> Path:
     """Proximal Newton along the decreasing alphas (binomial, poisson, multinomial) -> Path.
 
     dual_gaps holds each solution's KKT violation (the GLM certificate), n_iter its Newton
@@ -280,8 +283,9 @@ def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarr
         offset = np.zeros(n) if offset is None else offset
         start = {}
         if (problem.penalty_factor == 0.0).any():  # start where alpha_max was computed
-            start = dict(zip(("coef_init", "intercept_init"),
-                             glm_null_fit(problem, family, offset), strict=True))
+            if null is None:
+                null = glm_null_fit(problem, family, offset)
+            start = dict(zip(("coef_init", "intercept_init"), null, strict=True))
         solved = solve_glm(problem, family, alphas, l1_ratio, offset=offset, tol=tol,
                            max_iter=max_iter, warn=warn, **start)
         coefs = np.array([r.coef for r in solved])
@@ -455,14 +459,19 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
                                                                   0.0)
     elif offset is not None:
         raise ValueError("offset is for the binomial and poisson families.")
-    grid = (alpha_grid(problem, l1_ratio, n_alphas, eps, family=fam, offset=offset)
+    # the null model (unpenalized features fitted) serves both the grid and the start
+    null = None  # (the multinomial path does not start from it)
+    if (problem.penalty_factor == 0.0).any() and (alphas is None or family != "multinomial"):
+        null = (null_coef(problem) if family == "gaussian" else glm_null_fit(
+            problem, fam, np.zeros(X.shape[0]) if offset is None else offset))
+    grid = (alpha_grid(problem, l1_ratio, n_alphas, eps, family=fam, offset=offset, null=null)
             if alphas is None else check_alphas(alphas))
     if family != "gaussian":
         return compute_glm_path(problem, fam, l1_ratio, grid, offset=offset, tol=tol,
                                 max_iter=min(max_iter, 1000), feature_names=names,
-                                classes=classes)
+                                classes=classes, null=null)
     return compute_path(problem, l1_ratio, grid, tol=tol, max_iter=max_iter, relax=relax,
-                        feature_names=names)
+                        feature_names=names, coef_init=null)
 
 
 def enet_path(X, y, *, l1_ratio: float = 0.5, eps: float = 1e-3, n_alphas="deprecated",
