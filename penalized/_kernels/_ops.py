@@ -27,3 +27,12 @@ def full_grad(store, state, idx, n_idx, out):
 
 def resid_stats(store, state, coef):
     """Return (r' W r, r' W y_c)."""
+
+
+def support_solve(store, state, coef, ws, m, col_sq, l1, l2, lo, hi, budget):
+    """Jump towards the exact minimizer on the current support and signs.
+
+    Returns 1 when it moved, 0 when it could not (singular support), -1 when the solve would
+    cost more than budget multiply-adds or the storage cannot afford it at all (only those
+    holding the Gram matrix can).
+    """

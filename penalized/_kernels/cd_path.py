@@ -36,6 +36,10 @@ INNER_FLOOR = 0.3
 # on correlated columns, which otherwise makes epochs explode as the support grows.
 ANDERSON_K = 5
 ANDERSON_GAP = 10  # epochs between the samples extrapolated from
+# The exact solve on a support (k^3 / 6 multiply-adds) may cost this many epochs of the
+# working set (m * n_features each on a Gram matrix) plus the epochs spent since the last one,
+# so that jumps at most double the work when the support keeps changing.
+SUPPORT_SOLVE_EPOCHS = 20
 
 
 class FreeProjection(NamedTuple):
@@ -445,10 +449,26 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
                        screened, score)
         inner_tol = max(INNER_FLOOR * tol_abs, inner_ratio * gap)
         n_inner = 0
+        last_sig = _signature(coef, ws, m)
+        solved_sig = -1
+        spent = 0
         while n_iter < max_iter:
             _ops.epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
             _free_block(store, state, coef, free)
             n_iter += 1
+            # Once an epoch leaves the support and its signs as they were, jump to the
+            # minimizer on that face (storages holding the Gram matrix only), at most once
+            # per face and at a cost capped at SUPPORT_SOLVE_EPOCHS epochs.
+            sig = _signature(coef, ws, m)
+            spent += m * p
+            if sig == last_sig and sig != solved_sig:
+                moved = _ops.support_solve(store, state, coef, ws, m, col_sq, l1, l2, lo, hi,
+                                           SUPPORT_SOLVE_EPOCHS * m * p + spent)
+                if moved >= 0:
+                    solved_sig = sig
+                    spent = 0
+                sig = _signature(coef, ws, m)
+            last_sig = sig
             if rng_state.shape[0] > 0:
                 _shuffle(ws, m, rng_state)
             n_inner += 1
@@ -470,6 +490,19 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
                 continue
             if gap_ws <= inner_tol:
                 break
+
+
+@njit(cache=True)
+def _signature(coef, ws, m):
+    """A hash of the support and signs of coef on ws[:m], independent of the order of ws
+    (shuffled with selection="random"); a collision only skips a jump."""
+    h = 0
+    for t in range(m):
+        j = ws[t]
+        if coef[j] != 0.0:
+            code = 2 * j + 1 if coef[j] > 0.0 else 2 * j + 2
+            h += (code * 2654435761) % 4294967291
+    return h
 
 
 @njit(cache=True, inline="always")
