@@ -1,0 +1,64 @@
+"""The Gram kernel's jump to the exact minimizer on a stable support (`_ops.support_solve`)."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from penalized._validation import build_problem
+from penalized.solver import solve
+from tests.conftest import kkt_violation, make_regression
+
+
+def _closed_form(X, y, alpha, support, signs):
+    """Lasso solution on a known support and signs: (X_S'X_S/n) b_S = X_S'y/n - alpha s_S,
+    with X and y centred (the intercept is fitted)."""
+    n = X.shape[0]
+    Xc, yc = X - X.mean(0), y - y.mean()
+    A = Xc[:, support]
+    return np.linalg.solve(A.T @ A / n, A.T @ yc / n - alpha * signs)
+
+
+def test_lands_on_the_closed_form_in_a_few_epochs(rng):
+    # strongly correlated columns: plain coordinate descent needs hundreds of epochs here
+    X, y = make_regression(rng, 400, 30, n_informative=12, rho=0.9)
+    alpha = 0.01
+    dense = solve(build_problem(X, y, precompute=False), alpha, 1.0, tol=1e-13,
+                  max_iter=100_000)
+    gram = solve(build_problem(X, y, precompute=True), alpha, 1.0, tol=1e-13,
+                 max_iter=100_000)
+    support = np.flatnonzero(dense.coef)
+    exact = _closed_form(X, y, alpha, support, np.sign(dense.coef[support]))
+    assert_allclose(gram.coef[support], exact, rtol=1e-9, atol=1e-11)
+    assert (gram.coef[np.setdiff1d(np.arange(30), support)] == 0).all()
+    assert gram.converged and dense.converged
+    assert dense.n_iter > 100 and gram.n_iter < dense.n_iter / 5
+
+
+@pytest.mark.parametrize("kw", [dict(lower_bounds=-0.4, upper_bounds=0.4),
+                                dict(positive=True), dict(l1_ratio=0.5)],
+                         ids=["box", "positive", "enet"])
+def test_bounds_and_ridge_term_keep_the_optimum(rng, kw):
+    # the jump must stop at a bound (or account for the ridge term), never overshoot
+    X, y = make_regression(rng, 300, 20, n_informative=8, rho=0.8)
+    l1_ratio = kw.pop("l1_ratio", 1.0)
+    lower = kw.get("lower_bounds", 0.0 if kw.get("positive") else -np.inf)
+    upper = kw.get("upper_bounds", np.inf)
+    alpha = 0.02
+    fits = [solve(build_problem(X, y, precompute=pre, **kw), alpha, l1_ratio, tol=1e-13,
+                  max_iter=100_000) for pre in (False, True)]
+    for fit in fits:
+        assert fit.converged
+        assert kkt_violation(X, y, fit.coef, fit.intercept, alpha, l1_ratio,
+                             lower=lower, upper=upper) < 1e-7
+    assert_allclose(fits[1].coef, fits[0].coef, atol=1e-8)
+    if "upper_bounds" in kw:
+        assert (np.abs(fits[1].coef) == 0.4).any()  # some coefficients sit on the box
+
+
+def test_duplicated_columns_fall_back_to_coordinate_descent(rng):
+    # a singular support Gram: no jump, and coordinate descent still certifies the fit
+    X, y = make_regression(rng, 200, 10, rho=0.3)
+    X = np.hstack([X, X[:, :3]])
+    fit = solve(build_problem(X, y, precompute=True), 0.01, 1.0, tol=1e-12, max_iter=100_000)
+    assert fit.converged
+    assert kkt_violation(X, y, fit.coef, fit.intercept, 0.01, 1.0) < 1e-6
