@@ -177,8 +177,32 @@ def check_penalty_bounds(penalty_factor, lower_bounds, upper_bounds, positive, n
     return pf, lower, upper
 
 
+def is_dask_collection(obj) -> bool:
+    """True for a dask array, dataframe or series (or any dask collection), told from its
+    type's module so that dask is never imported here: such an object means dask is."""
+    return type(obj).__module__.partition(".")[0] in ("dask", "dask_expr")
+
+
+def dask_backend():
+    """penalized.dask, imported on first use (it imports dask; `import penalized` must not)."""
+    import importlib
+
+    return importlib.import_module("penalized.dask")
+
+
+def check_not_dask(X) -> None:
+    """Refuse a dask X where there is no Dask backend: converting it would gather it."""
+    if is_dask_collection(X):
+        raise TypeError(
+            "X is a dask collection, and this function or estimator has no Dask backend (it "
+            "would gather X on the client). penalized.path, cv_path, Lasso, ElasticNet and "
+            "LogisticRegression fit a dask X on the cluster; or pass X.compute() to fit in "
+            "memory.")
+
+
 def check_X_y(estimator, X, y, *, check_input: bool = True):
     """Validated (X, y): X float32/float64 dense or CSC, y float64 (n_samples[, n_targets])."""
+    check_not_dask(X)
     if check_input:
         X, y = validate_data(
             estimator, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
@@ -288,6 +312,7 @@ def build_problem(X, y, *, sample_weight=None, fit_intercept=True, standardize=F
 
 def check_arrays(X, y, *, multi_output: bool = False):
     """Validated (X, y) for the functional API (no estimator): as `check_X_y`."""
+    check_not_dask(X)
     X, y = sk_check_X_y(X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
                         multi_output=multi_output, y_numeric=True, ensure_all_finite=True)
     return _canonical(X, y)

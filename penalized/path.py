@@ -29,6 +29,8 @@ from penalized._validation import (
     check_arrays,
     check_feature_vector,
     check_number,
+    dask_backend,
+    is_dask_collection,
 )
 from penalized.design import CONSTANT_RTOL, raw_X
 from penalized.families import get_family
@@ -391,7 +393,8 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Sparse X is used as CSC and never densified.
+        Sparse X is used as CSC and never densified. A dask array or dataframe is fitted on
+        its cluster by `penalized.dask.path` (same arguments; X is never gathered).
     y : array-like of shape (n_samples,)
         Class labels for the multinomial family.
     l1_ratio : float in [0, 1], default=1.0
@@ -441,6 +444,13 @@ def path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=None,
     -------
     Path
     """
+    if is_dask_collection(X):  # fitted on the cluster, X never gathered (penalized.dask)
+        return dask_backend().path(
+            X, y, l1_ratio, family=family, alphas=alphas, n_alphas=n_alphas, eps=eps,
+            fit_intercept=fit_intercept, standardize=standardize, sample_weight=sample_weight,
+            penalty_factor=penalty_factor, lower_bounds=lower_bounds, upper_bounds=upper_bounds,
+            positive=positive, precompute=precompute, tol=tol, max_iter=max_iter, relax=relax,
+            offset=offset)
     check_path_options(family, l1_ratio, n_alphas, eps, tol, max_iter)
     if family != "gaussian" and relax:
         raise ValueError("relax=True is available for the gaussian family only.")

@@ -20,6 +20,8 @@ from penalized._validation import (
     build_problem,
     check_alphas,
     check_sample_weight,
+    dask_backend,
+    is_dask_collection,
 )
 from penalized.design import GramDesign
 from penalized.families import get_family
@@ -167,6 +169,7 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
     Every fold is fitted on the grid of the full data (see `penalized.path`, whose
     parameters these are), scored on its held-out rows for every alpha at once, and the
     scores are averaged over folds weighted by each fold's share of the sample weight.
+    A dask X is cross-validated on its cluster by `penalized.dask.cv_path` (cv an int).
 
     Parameters
     ----------
@@ -196,6 +199,14 @@ def cv_path(X, y, l1_ratio: float = 1.0, *, family: str = "gaussian", alphas=Non
     -------
     CVResult
     """
+    if is_dask_collection(X):  # fitted on the cluster, X never gathered (penalized.dask)
+        return dask_backend().cv_path(
+            X, y, l1_ratio, family=family, alphas=alphas, n_alphas=n_alphas, eps=eps, cv=cv,
+            scoring=scoring, rule=rule, n_jobs=n_jobs, fit_intercept=fit_intercept,
+            standardize=standardize, sample_weight=sample_weight, penalty_factor=penalty_factor,
+            lower_bounds=lower_bounds, upper_bounds=upper_bounds, positive=positive,
+            precompute=precompute, tol=tol, max_iter=max_iter, full_path=full_path,
+            progress=progress)
     check_path_options(family, l1_ratio, n_alphas, eps, tol, max_iter)
     fam = get_family(family)
     if scoring is None:

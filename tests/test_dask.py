@@ -272,3 +272,262 @@ def test_random_selection_on_dask(client):
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-8)
     cyclic = pdk.Lasso(alpha=0.05, tol=1e-12).fit(Xd, y)
     assert ours.n_iter_ != cyclic.n_iter_ or not np.array_equal(ours.coef_, cyclic.coef_)
+
+
+# ----------------------------------------------------------------------------------------
+# multinomial, offset, relax, and the main API handing dask input to penalized.dask
+
+SMALL = (70, 30, 120, 80)  # row chunks of the small (300 x 6) data sets below
+
+
+@pytest.fixture(scope="module")
+def classes3():
+    """300 x 6, three string classes, weights."""
+    rng = np.random.default_rng(5)
+    n, p = 300, 6
+    X = rng.standard_normal((n, p)) * np.linspace(0.5, 2, p) + np.linspace(-1, 2, p)
+    B = np.c_[rng.standard_normal((3, 3)), np.zeros((3, p - 3))]
+    eta = (X - X.mean(0)) @ B.T
+    codes = (eta + rng.gumbel(size=eta.shape)).argmax(axis=1)  # softmax draws
+    return X, np.array(["ant", "bee", "cat"])[codes], rng.uniform(0.5, 2.0, n)
+
+
+def _small(X, *columns):
+    return (da.from_array(X, chunks=(SMALL, X.shape[1])),
+            *(da.from_array(c, chunks=(SMALL,)) for c in columns))
+
+
+MULTINOMIAL = [
+    (1.0, dict()),
+    (1.0, dict(standardize=True, fit_intercept=False, upper_bounds=0.8)),
+    (0.0, dict(penalty_factor=np.r_[0.0, np.ones(5)])),  # ridge: exact joint steps
+]
+
+
+@pytest.mark.parametrize("l1_ratio, options", MULTINOMIAL, ids=["lasso", "std-noint-upper",
+                                                                 "ridge-pf"])
+def test_multinomial_path(client, classes3, l1_ratio, options):
+    X, labels, w = classes3
+    Xd, yd, wd = _small(X, labels, w)
+    with pdk.count_passes() as passes:
+        got = pdk.path(Xd, yd, l1_ratio, family="multinomial", sample_weight=wd, n_alphas=6,
+                       eps=0.01, tol=1e-9, **options)
+    ref = penalized.path(X, labels, l1_ratio, family="multinomial", sample_weight=w,
+                         n_alphas=6, eps=0.01, tol=1e-9, **options)
+    assert ref.converged.all() and got.converged.all()
+    assert got.coefs.shape == ref.coefs.shape == (6, 3, 6)
+    np.testing.assert_array_equal(got.classes, ref.classes)
+    _same_path(got, ref)
+    # statistics + null model (+ the pinned null fit with pf = 0), then ~one pass per step
+    assert passes.n <= 2 + got.n_iter.sum() * 2 + (30 if "penalty_factor" in options else 0)
+
+
+def test_multinomial_cv_path(client, classes3):
+    X, labels, w = classes3
+    Xd, yd, wd = _small(X, labels, w)
+    with pdk.count_passes() as passes:
+        got = pdk.cv_path(Xd, yd, family="multinomial", cv=2, sample_weight=wd, n_alphas=5,
+                          eps=0.02, tol=1e-9, scoring="class")
+    ref = penalized.cv_path(X, labels, family="multinomial", cv=_block_folds(SMALL, 2),
+                            sample_weight=w, n_alphas=5, eps=0.02, tol=1e-9, scoring="class")
+    _close(got.mean, ref.mean)
+    _close(got.std_error, ref.std_error)
+    assert got.alpha_min == pytest.approx(ref.alpha_min, rel=1e-12)
+    for a, b in zip(got.fold_paths, ref.fold_paths, strict=True):
+        _same_path(a, b)
+    _same_path(got.path, ref.path)
+    # the folds and the full path step together: far fewer passes than their steps
+    assert passes.n < sum(fp.n_iter.sum() for fp in got.fold_paths) + got.path.n_iter.sum()
+
+
+@pytest.mark.parametrize("kw", [dict(C=0.5, l1_ratio=1.0), dict(C=0.2, standardize=True),
+                                dict(C=0.3, l1_ratio=0.5), dict(C=2.0, l1_ratio=0.2)],
+                         ids=["l1", "l2-std", "en", "en-weak"])
+def test_multinomial_logistic_regression(client, classes3, kw):
+    """penalized.LogisticRegression itself takes the dask dataframe (and three classes)."""
+    X, labels, w = classes3
+    df = dd.from_pandas(pd.DataFrame(X, columns=[f"x{j}" for j in range(6)])
+                        .assign(label=labels, weight=w), npartitions=3, sort=False)
+    model = penalized.LogisticRegression(tol=1e-8, **kw)
+    model.fit(df.drop(columns=["label", "weight"]), df["label"], sample_weight=df["weight"])
+    ref = penalized.LogisticRegression(tol=1e-8, **kw).fit(X, labels, sample_weight=w)
+    _close(model.coef_, ref.coef_)
+    _close(model.intercept_, ref.intercept_)
+    np.testing.assert_array_equal(model.classes_, ref.classes_)
+    # the same steps, up to the last polishing one (taken or not at the rounding floor)
+    assert model.n_iter_.shape == (1,) and abs(int(model.n_iter_[0] - ref.n_iter_[0])) <= 1
+    assert model.n_features_in_ == 6 and list(model.feature_names_in_) == list(df.columns[:6])
+    assert model.n_passes_ >= 2 + model.n_iter_[0]
+    Xd = da.from_array(X, chunks=(SMALL, 6))
+    proba, label, score = (model.predict_proba(Xd), model.predict(Xd),
+                           model.decision_function(Xd))
+    assert all(isinstance(a, da.Array) for a in (proba, label, score))  # lazy
+    _close(proba.compute(), ref.predict_proba(X), 1e-7)
+    _close(score.compute(), ref.decision_function(X), 1e-7)
+    np.testing.assert_array_equal(label.compute(), ref.predict(X))
+
+
+@pytest.mark.parametrize("family", ["binomial", "poisson"])
+def test_offset(client, family):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((300, 6)) + 0.5
+    offset = rng.uniform(-1.0, 1.0, 300)
+    eta = offset + 0.6 * X[:, 0] - 0.4 * X[:, 1] - (0.0 if family == "binomial" else 0.5)
+    y = (rng.poisson(np.exp(eta)) if family == "poisson"
+         else (eta + rng.logistic(size=300) > 0)).astype(float)
+    w = rng.uniform(0.5, 2.0, 300)
+    Xd, yd, wd, od = _small(X, y, w, offset)
+    with pdk.count_passes() as passes:
+        got = pdk.path(Xd, yd, 0.9, family=family, sample_weight=wd, offset=od, n_alphas=5,
+                       tol=1e-10)
+    ref = penalized.path(X, y, 0.9, family=family, sample_weight=w, offset=offset, n_alphas=5,
+                         tol=1e-10)
+    assert ref.converged.all()
+    _same_path(got, ref)
+    # the offset moves the fit: without it the answer differs
+    plain = penalized.path(X, y, 0.9, family=family, sample_weight=w, n_alphas=5, tol=1e-10)
+    assert np.abs(plain.coefs - ref.coefs).max() > 1e-3
+    if family == "binomial":  # the intercept-only fit iterates, on light passes
+        assert passes.n > 2 + got.n_iter.sum()
+    # a column of a dask dataframe, named
+    df = dd.from_pandas(pd.DataFrame(X).rename(columns=str).assign(y=y, off=offset),
+                        npartitions=3, sort=False)
+    named = penalized.path(df, "y", 0.9, family=family, offset="off", n_alphas=5, tol=1e-10)
+    _same_path(named, penalized.path(X, y, 0.9, family=family, offset=offset, n_alphas=5,
+                                     tol=1e-10))
+
+
+@pytest.mark.parametrize("options", [dict(), dict(upper_bounds=0.5, standardize=True)],
+                         ids=["free", "bounded"])
+def test_relaxed_path(client, data, options):
+    X, y, _, w = data
+    Xd, yd, wd = _dask(X, y, w, UNEVEN)
+    with pdk.count_passes() as passes:
+        got = penalized.path(Xd, yd, sample_weight=wd, n_alphas=12, tol=1e-12, relax=True,
+                             **options)
+    assert passes.n == 1  # the relaxed refits come from the same statistics
+    ref = penalized.path(X, y, sample_weight=w, n_alphas=12, tol=1e-12, relax=True,
+                         precompute=True, **options)
+    _same_path(got, ref)
+    _close(got.relaxed_coefs, ref.relaxed_coefs)
+    _close(got.relaxed_intercepts, ref.relaxed_intercepts)
+    alpha = float(np.sqrt(ref.alphas[3] * ref.alphas[4]))
+    _close(got.coef_at(alpha, gamma=0.3)[0], ref.coef_at(alpha, gamma=0.3)[0])
+    with pytest.raises(ValueError, match="relax=True is available for the gaussian"):
+        pdk.path(Xd, (yd > 0).astype(float), family="binomial", relax=True)
+
+
+def test_main_api_hands_dask_to_the_backend(client, data):
+    """penalized.path / cv_path / Lasso / ElasticNet / LogisticRegression on dask input fit
+    on the cluster (passes counted) and equal the in-memory fits."""
+    X, y, labels, w = data
+    Xd, yd, wd = _dask(X, y, w, UNEVEN)
+    with pdk.count_passes() as passes:
+        got = penalized.path(Xd, yd, 0.5, sample_weight=wd, n_alphas=10, tol=1e-12)
+        cv = penalized.cv_path(Xd, yd, cv=3, sample_weight=wd, n_alphas=10, tol=1e-12)
+    assert passes.n == 2
+    _same_path(got, penalized.path(X, y, 0.5, sample_weight=w, n_alphas=10, tol=1e-12,
+                                   precompute=True))
+    ref_cv = penalized.cv_path(X, y, cv=_block_folds(UNEVEN, 3), sample_weight=w, n_alphas=10,
+                               tol=1e-12, precompute=True)
+    _close(cv.mean, ref_cv.mean)
+    df = _frame(X, y, w)
+    for Model, kw in [(penalized.Lasso, {}), (penalized.ElasticNet, dict(l1_ratio=0.3))]:
+        model = Model(alpha=0.05, tol=1e-14, **kw).fit(df.drop(columns=["target", "weight"]),
+                                                        df["target"], sample_weight=df["weight"])
+        ref = Model(alpha=0.05, tol=1e-14, **kw).fit(X, y, sample_weight=w)
+        _close(model.coef_, ref.coef_)
+        assert model.intercept_ == pytest.approx(ref.intercept_, abs=ATOL)
+        assert model.n_passes_ == 1 and model.n_features_in_ == P
+        assert list(model.feature_names_in_) == [f"x{j}" for j in range(P)]
+        np.testing.assert_array_equal(model.selected_features_,
+                                      [f"x{j}" for j in ref.selected_features_])
+        pred = model.predict(df.drop(columns=["target", "weight"]))
+        assert isinstance(pred, da.Array)
+        _close(pred.compute(), ref.predict(X), 1e-7)
+    clf = penalized.LogisticRegression(C=0.05, tol=1e-10).fit(Xd, da.from_array(labels, 600))
+    ref = penalized.LogisticRegression(C=0.05, tol=1e-10).fit(X, labels)
+    _close(clf.coef_, ref.coef_)
+    assert clf.n_passes_ >= 3
+    np.testing.assert_array_equal(clf.predict(Xd).compute(), ref.predict(X))
+    # a model fitted in memory predicts lazily on dask input too
+    assert isinstance(ref.predict_proba(Xd), da.Array)
+    _close(ref.predict_proba(Xd).compute(), ref.predict_proba(X), 1e-12)
+    ridge = penalized.Ridge(alpha=1.0).fit(X, y)  # in memory, no Dask fit: predicts lazily
+    assert isinstance(ridge.predict(Xd), da.Array)
+    _close(ridge.predict(Xd).compute(), ridge.predict(X), 1e-12)
+
+
+def test_unsupported_options_are_refused_without_reading(client, data):
+    from sklearn.model_selection import KFold
+
+    X, y, labels, w = data
+    Xd, yd, _ = _dask(X, y, w, 600)
+    with pdk.count_passes() as passes:
+        with pytest.raises(ValueError, match="cv must be an int"):
+            penalized.cv_path(Xd, yd, cv=KFold(3))
+        with pytest.raises(ValueError, match="progress is not available on Dask"):
+            penalized.cv_path(Xd, yd, cv=3, progress=print)
+        with pytest.raises(ValueError, match="precompute"):
+            penalized.Lasso(precompute=np.eye(P)).fit(Xd, yd)
+        with pytest.raises(ValueError, match="class_weight is not supported on Dask"):
+            penalized.LogisticRegression(class_weight="balanced").fit(Xd, yd > 0)
+        with pytest.raises(ValueError, match="offset is for the binomial and poisson"):
+            penalized.path(Xd, yd, offset=np.zeros(N))
+        # estimators without a Dask backend refuse rather than gather X on the client
+        with pytest.raises(TypeError, match="no Dask backend"):
+            penalized.Ridge().fit(Xd, yd)
+        with pytest.raises(TypeError, match="no Dask backend"):
+            penalized.LassoCV().fit(Xd, yd)
+        with pytest.raises(TypeError, match="no Dask backend"):
+            penalized.LogisticRegressionCV().fit(Xd, yd > 0)
+        poisson = penalized.PoissonRegressor()
+        with pytest.raises(TypeError, match="no Dask backend"):
+            poisson.fit(Xd, da.exp(yd / 10))
+        with pytest.raises(TypeError, match="no Dask backend"):
+            poisson.fit(X, np.exp(y / 10)).predict(Xd)
+        with pytest.raises(ValueError, match="n_classes=3.*too wide"):
+            pdk.path(Xd, da.from_array(np.arange(N) % 3, 600), family="multinomial",
+                     max_gram_bytes=8 * (3 * (P + 1)) ** 2 - 1)
+    assert passes.n == 1  # the multinomial width is known after the statistics pass only
+
+
+def test_cv_folds_deviance_and_grid(client):
+    """Each poisson fold's dev_ratio uses its own rows' saturated term, and the grid of a
+    cv_path without the full path is still the full data's."""
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((300, 6))
+    y = rng.poisson(np.exp(0.5 * X[:, 0] - 0.3 * X[:, 2])).astype(float)
+    Xd, yd = _small(X, y)
+    got = pdk.cv_path(Xd, yd, family="poisson", cv=2, n_alphas=4, eps=0.05, tol=1e-10,
+                      full_path=False)
+    ref = penalized.cv_path(X, y, family="poisson", cv=_block_folds(SMALL, 2), n_alphas=4,
+                            eps=0.05, tol=1e-10, full_path=False)
+    assert got.path is None
+    _close(got.alphas / ref.alphas[0], ref.alphas / ref.alphas[0], 1e-12)
+    for a, b in zip(got.fold_paths, ref.fold_paths, strict=True):
+        _same_path(a, b)
+
+
+def test_shifted_moments_equal_the_moments_of_the_shifted_response():
+    """A multinomial class cycle after a common shift (c, c0) of the coefficients and
+    intercepts reuses the class moments of the point before it: those of
+    (x, z - x'c - c0), by algebra."""
+    rng = np.random.default_rng(2)
+    X, z, w = rng.standard_normal((50, 4)) + 3.0, rng.standard_normal(50), rng.uniform(size=50)
+    c = rng.standard_normal(4)
+    for got, want in zip(pdk._shifted_moments(pdk._moments(X, z, w), c, 0.7),
+                         pdk._moments(X, z - X @ c - 0.7, w), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_import_penalized_stays_light():
+    """`import penalized` (and an in-memory fit) never imports dask."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, penalized; "
+            "penalized.Lasso(alpha=0.1).fit(np.eye(3), [1.0, 2.0, 3.0]); "
+            "penalized.path(np.eye(3), [1.0, 2.0, 3.0], n_alphas=3); "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'dask'], 'dask imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)

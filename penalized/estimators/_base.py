@@ -8,7 +8,15 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from penalized._validation import Interval, Options, build_problem, check_X_y, validate_params
+from penalized._validation import (
+    Interval,
+    Options,
+    build_problem,
+    check_X_y,
+    dask_backend,
+    is_dask_collection,
+    validate_params,
+)
 
 
 def atomic_fit(fit):
@@ -108,5 +116,8 @@ class PenalizedRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return out.ravel() if np.ndim(self.coef_) == 1 else out
 
     def predict(self, X):
-        """X @ coef_.T + intercept_, of shape (n_samples,) or (n_samples, n_targets)."""
+        """X @ coef_.T + intercept_, of shape (n_samples,) or (n_samples, n_targets); a lazy
+        dask array for a dask X (computed block by block on its cluster)."""
+        if is_dask_collection(X):
+            return dask_backend().predict_lazy(self, X, "predict")
         return self._decision_function(X)

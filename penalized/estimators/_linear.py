@@ -6,7 +6,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils import check_random_state
 
-from penalized._validation import Interval
+from penalized._validation import Interval, dask_backend, is_dask_collection
 from penalized.estimators._base import CD_CONSTRAINTS, PenalizedRegressor, atomic_fit
 from penalized.solver import solve
 
@@ -114,7 +114,12 @@ class ElasticNet(PenalizedRegressor):
         check_input : bool, default=True
             False skips conversions (X must already be float32/float64); the checks that
             keep the kernels safe always run.
+
+        A dask array or dataframe X (with y and sample_weight aligned with its rows) is
+        fitted on its cluster: one pass, then the Gram solver (`penalized.dask`).
         """
+        if is_dask_collection(X):
+            return dask_backend().fit_elastic_net(self, X, y, sample_weight)
         if self.alpha == 0:
             warnings.warn(
                 "With alpha=0 the problem is unpenalized least squares; coordinate descent "

@@ -16,7 +16,10 @@ from penalized._validation import (
     Interval,
     Options,
     build_problem,
+    check_not_dask,
     check_sample_weight,
+    dask_backend,
+    is_dask_collection,
     validate_params,
 )
 from penalized.estimators._base import GLMNET_CONSTRAINTS, atomic_fit
@@ -131,7 +134,10 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
 
     @atomic_fit
     def fit(self, X, y, sample_weight=None):
-        """Fit by proximal Newton; X dense or sparse (never densified)."""
+        """Fit by proximal Newton; X dense or sparse (never densified), or a dask array or
+        dataframe, fitted on its cluster with one pass per Newton step (`penalized.dask`)."""
+        if is_dask_collection(X):
+            return dask_backend().fit_logistic(self, X, y, sample_weight)
         validate_params(self)
         if self.dual:
             raise ValueError("dual=True (liblinear's dual formulation) is not provided; the "
@@ -189,8 +195,22 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([steps], dtype=np.int32)
         return self
 
+    def decision_function(self, X):
+        """X @ coef_.T + intercept_ (1-D for two classes); lazy for a dask X."""
+        if is_dask_collection(X):
+            return dask_backend().predict_lazy(self, X, "decision_function")
+        return super().decision_function(X)
+
+    def predict(self, X):
+        """The most probable class; lazy for a dask X."""
+        if is_dask_collection(X):
+            return dask_backend().predict_lazy(self, X, "predict")
+        return super().predict(X)
+
     def predict_proba(self, X):
-        """Class probabilities: expit for two classes, softmax otherwise."""
+        """Class probabilities: expit for two classes, softmax otherwise; lazy for a dask X."""
+        if is_dask_collection(X):
+            return dask_backend().predict_lazy(self, X, "predict_proba")
         check_is_fitted(self)
         scores = self.decision_function(X)
         if scores.ndim == 1:
@@ -198,6 +218,8 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         return softmax(scores, axis=1)
 
     def predict_log_proba(self, X):
+        if is_dask_collection(X):
+            return dask_backend().predict_lazy(self, X, "predict_log_proba")
         check_is_fitted(self)
         scores = self.decision_function(X)
         if scores.ndim == 1:
@@ -286,6 +308,7 @@ class LogisticRegressionCV(LogisticRegression):
         from sklearn.model_selection import check_cv
 
         validate_params(self)
+        check_not_dask(X)
         if self.dual:
             raise ValueError("dual=True (liblinear's dual formulation) is not provided.")
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],

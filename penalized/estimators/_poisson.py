@@ -10,6 +10,7 @@ from penalized._validation import (
     Interval,
     Options,
     build_problem,
+    check_not_dask,
     check_sample_weight,
     validate_params,
 )
@@ -75,6 +76,7 @@ class PoissonRegressor(RegressorMixin, BaseEstimator):
     @atomic_fit
     def fit(self, X, y, sample_weight=None):
         validate_params(self)
+        check_not_dask(X)  # no Dask backend here: converting would gather X
         X, y = validate_data(self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
                              y_numeric=True, ensure_all_finite=True)
         y = np.asarray(y, dtype=np.float64)
@@ -103,6 +105,7 @@ class PoissonRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """The predicted mean exp(b0 + X b)."""
         check_is_fitted(self)
+        check_not_dask(X)
         X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32], reset=False)
         return np.exp(np.asarray(X @ self.coef_).ravel() + self.intercept_)
