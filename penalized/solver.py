@@ -192,7 +192,8 @@ def solve_arrays(
     )
     intercepts = (y_mean - coefs @ design.x_mean if problem.fit_intercept
                   else np.zeros(n_alphas))
-    result = SequenceResult(coefs, intercepts, gaps[:, 0].copy(), n_iters,
+    # a gap is >= 0; below zero is rounding, left by an exact solve (the support jump)
+    result = SequenceResult(coefs, intercepts, np.maximum(gaps[:, 0], 0.0), n_iters,
                             np.maximum(gaps[:, 1], 0.0), null_rss, tol_abs)
     if warn:
         for k in np.flatnonzero(result.gaps > tol_abs):

@@ -777,7 +777,7 @@ def test_zero_weights_equal_dropping_rows(make, make_ref, storage):
     Xs = sp.csc_matrix(X) if storage == "sparse" else X
     kw = {"precompute": True} if storage == "gram" else {}
     ours, _ = run(make(**kw).fit, Xs, y, sample_weight=sw)
-    dropped, _ = run(make(**kw).fit, X[keep], y[keep], sample_weight=sw[keep])
+    dropped, _ = run(make(**kw).fit, Xs[keep], y[keep], sample_weight=sw[keep])
     np.testing.assert_allclose(ours.coef_, dropped.coef_, atol=1e-10)
     assert ours.intercept_ == pytest.approx(dropped.intercept_, abs=1e-10)
     if make_ref is not None:

@@ -29,10 +29,11 @@ def resid_stats(store, state, coef):
     """Return (r' W r, r' W y_c)."""
 
 
-def support_solve(store, state, coef, ws, m, col_sq, l1, l2, lo, hi, budget):
-    """Jump towards the exact minimizer on the current support and signs.
+def gram_block(store, S, k, H):
+    """H[a, c] = x_Sa' W x_Sc (centred columns) for c <= a < k: the lower triangle of the
+    support's Gram matrix, for the exact jump on a support (`cd_path._jump`)."""
 
-    Returns 1 when it moved, 0 when it could not (singular support), -1 when the solve would
-    cost more than budget multiply-adds or the storage cannot afford it at all (only those
-    holding the Gram matrix can).
-    """
+
+def jump_costs(store):
+    """(epoch_unit, pair_unit): multiply-adds per working-set feature in an epoch, and per
+    entry of `gram_block`; pair_unit < 0 when the storage has no `gram_block`."""

@@ -129,3 +129,33 @@ def _resid_stats(store, state, coef):
             return rr, ry
 
         return impl
+
+
+@overload(_ops.gram_block, jit_options={"fastmath": FAST})
+def _gram_block(store, S, k, H):
+    if _is_dense(store):
+
+        def impl(store, S, k, H):
+            X, w, x_mean, wx = store.X, store.w, store.x_mean, store.wr
+            n = X.shape[0]
+            uniform = w.shape[0] == 1
+            for c in range(k):
+                jc = S[c]
+                total = 0.0
+                for i in range(n):
+                    wx[i] = (w[0] if uniform else w[i]) * (X[i, jc] - x_mean[jc])
+                    total += wx[i]
+                for a in range(c, k):
+                    ja = S[a]
+                    s = 0.0
+                    for i in range(n):
+                        s += X[i, ja] * wx[i]
+                    H[a, c] = s - x_mean[ja] * total
+
+        return impl
+
+
+@overload(_ops.jump_costs)
+def _jump_costs(store):
+    if _is_dense(store):
+        return lambda store: (float(store.X.shape[0]), float(store.X.shape[0]))

@@ -152,3 +152,17 @@ def _resid_stats(store, state, coef):
             return rr, ry
 
         return impl
+
+
+@overload(_ops.gram_block)
+def _gram_block(store, S, k, H):
+    if _is_sparse(store):
+        return lambda store, S, k, H: None
+
+
+@overload(_ops.jump_costs)
+def _jump_costs(store):
+    # no jump on sparse columns: products of two sparse columns with implicit centring
+    # would need a merge per pair and lose digits to the centring
+    if _is_sparse(store):
+        return lambda store: (1.0, -1.0)

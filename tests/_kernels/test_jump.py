@@ -1,7 +1,9 @@
-"""The Gram kernel's jump to the exact minimizer on a stable support (`_ops.support_solve`)."""
+"""The jump to the exact minimizer on a stable support and signs (`cd_path._jump`), taken by
+the dense and Gram storages (the sparse one has none: plain coordinate descent)."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from penalized._validation import build_problem
@@ -22,16 +24,18 @@ def test_lands_on_the_closed_form_in_a_few_epochs(rng):
     # strongly correlated columns: plain coordinate descent needs hundreds of epochs here
     X, y = make_regression(rng, 400, 30, n_informative=12, rho=0.9)
     alpha = 0.01
-    dense = solve(build_problem(X, y, precompute=False), alpha, 1.0, tol=1e-13,
+    plain = solve(build_problem(sp.csc_matrix(X), y), alpha, 1.0, tol=1e-13,
                   max_iter=100_000)
-    gram = solve(build_problem(X, y, precompute=True), alpha, 1.0, tol=1e-13,
-                 max_iter=100_000)
-    support = np.flatnonzero(dense.coef)
-    exact = _closed_form(X, y, alpha, support, np.sign(dense.coef[support]))
-    assert_allclose(gram.coef[support], exact, rtol=1e-9, atol=1e-11)
-    assert (gram.coef[np.setdiff1d(np.arange(30), support)] == 0).all()
-    assert gram.converged and dense.converged
-    assert dense.n_iter > 100 and gram.n_iter < dense.n_iter / 5
+    support = np.flatnonzero(plain.coef)
+    exact = _closed_form(X, y, alpha, support, np.sign(plain.coef[support]))
+    assert plain.converged and plain.n_iter > 100
+    for precompute in (False, True):
+        fit = solve(build_problem(X, y, precompute=precompute), alpha, 1.0, tol=1e-13,
+                    max_iter=100_000)
+        assert fit.converged
+        assert_allclose(fit.coef[support], exact, rtol=1e-9, atol=1e-11)
+        assert (fit.coef[np.setdiff1d(np.arange(30), support)] == 0).all()
+        assert fit.n_iter < plain.n_iter / 5, precompute
 
 
 @pytest.mark.parametrize("kw", [dict(lower_bounds=-0.4, upper_bounds=0.4),
@@ -44,13 +48,15 @@ def test_bounds_and_ridge_term_keep_the_optimum(rng, kw):
     lower = kw.get("lower_bounds", 0.0 if kw.get("positive") else -np.inf)
     upper = kw.get("upper_bounds", np.inf)
     alpha = 0.02
-    fits = [solve(build_problem(X, y, precompute=pre, **kw), alpha, l1_ratio, tol=1e-13,
-                  max_iter=100_000) for pre in (False, True)]
+    # sparse storage: plain coordinate descent, the reference
+    fits = [solve(build_problem(data, y, precompute=pre, **kw), alpha, l1_ratio, tol=1e-13,
+                  max_iter=100_000)
+            for data, pre in [(sp.csc_matrix(X), False), (X, False), (X, True)]]
     for fit in fits:
         assert fit.converged
         assert kkt_violation(X, y, fit.coef, fit.intercept, alpha, l1_ratio,
                              lower=lower, upper=upper) < 1e-7
-    assert_allclose(fits[1].coef, fits[0].coef, atol=1e-8)
+        assert_allclose(fit.coef, fits[0].coef, atol=1e-8)
     if "upper_bounds" in kw:
         assert (np.abs(fits[1].coef) == 0.4).any()  # some coefficients sit on the box
 
@@ -59,6 +65,8 @@ def test_duplicated_columns_fall_back_to_coordinate_descent(rng):
     # a singular support Gram: no jump, and coordinate descent still certifies the fit
     X, y = make_regression(rng, 200, 10, rho=0.3)
     X = np.hstack([X, X[:, :3]])
-    fit = solve(build_problem(X, y, precompute=True), 0.01, 1.0, tol=1e-12, max_iter=100_000)
-    assert fit.converged
-    assert kkt_violation(X, y, fit.coef, fit.intercept, 0.01, 1.0) < 1e-6
+    for precompute in (False, True):
+        fit = solve(build_problem(X, y, precompute=precompute), 0.01, 1.0, tol=1e-12,
+                    max_iter=100_000)
+        assert fit.converged
+        assert kkt_violation(X, y, fit.coef, fit.intercept, 0.01, 1.0) < 1e-6
