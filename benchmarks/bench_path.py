@@ -46,6 +46,7 @@ from _harness import (  # noqa: E402
     TARGET,
     TOLS,
     GlmnetData,
+    few_rows,
     fht_design,
     fmt_time,
     glmnet_available,
@@ -276,16 +277,17 @@ class Glmnet:
 
 
 # ---- the benchmark ----
-def median_timed(fn, args, repeat, timeout):
+def median_timed(fn, args, repeat, timeout, warmup=None):
     """`timed`, with the median of the repeats (nan when none finished)."""
-    times, out, status = timed(fn, args, repeat, timeout)
+    times, out, status = timed(fn, args, repeat, timeout, warmup)
     return (float(np.median(times)) if times else float("nan")), out, status
 
 
 def measure(name, X, y, alphas, tol, repeat, timeout, glmnet):
     if name == "glmnet":
         return glmnet.run("path", tol, repeat, timeout)
-    return median_timed(PATHS[name], (X, y, alphas, tol), repeat, timeout)
+    return median_timed(PATHS[name], (X, y, alphas, tol), repeat, timeout,
+                        (*few_rows(X, y), alphas, tol))
 
 
 def bench_path(X, y, alphas, tools, repeat, timeout, glmnet):
