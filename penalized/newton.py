@@ -56,6 +56,12 @@ def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lower, upper,
     and of grad0 = 0 (the intercept's gradient) times intercept_weight (0: no intercept)."""
     g = grad + alpha * l2w * coef
     l1 = alpha * l1w
+    if np.isneginf(lower).all() and np.isposinf(upper).all():  # the common case, cheaply
+        viol = np.abs(g)
+        nonzero = coef != 0
+        viol -= l1
+        viol[nonzero] = np.abs(g[nonzero] + l1[nonzero] * np.sign(coef[nonzero]))
+        return max(float(viol.max(initial=0.0)), intercept_weight * abs(grad0))
     inside = (coef != 0) & (coef > lower) & (coef < upper)
     viol = np.where(inside, np.abs(g + l1 * np.sign(coef)), 0.0)
     at_zero = coef == 0
