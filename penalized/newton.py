@@ -89,6 +89,7 @@ class _Fit:
         self.l1w, self.l2w = penalty_weights(problem, l1_ratio)
         self.l1_ratio = l1_ratio
         self.precompute = isinstance(problem.design, GramDesign)
+        self._derivatives = (None, None, None)
         # ridge without bounds: exact Newton steps (as scikit-learn's newton-cholesky),
         # which a gap-certified solve cannot match when the ridge curvature is large
         self.direct = (not self.l1w.any() and problem.n_features <= DIRECT_MAX_WIDTH
@@ -99,8 +100,15 @@ class _Fit:
         return self.sw @ self.family.loss(self.y, eta) / self.S + _penalty(
             coef, alpha, self.l1w, self.l2w)
 
+    def derivatives(self, eta):
+        """The family's (g, h) at eta, kept for the next call with the same array (the
+        gradient and the next step's model are both taken at the accepted point)."""
+        if self._derivatives[0] is not eta:
+            self._derivatives = (eta, *self.family.derivatives(self.y, eta))
+        return self._derivatives[1:]
+
     def gradient(self, eta):
-        g, _ = self.family.derivatives(self.y, eta)
+        g, _ = self.derivatives(eta)
         wg = self.sw * g / self.S
         return np.asarray(self.X.T @ wg, dtype=np.float64).ravel(), float(wg.sum())
 
@@ -118,7 +126,7 @@ class _Fit:
         exact minimizer (see `_gap_for_gradient`). keep (indices) restricts the step to
         those features, the others staying at zero: the model, its Gram matrix and the
         inner solver's sweeps then cost |keep| columns instead of all."""
-        g, h = self.family.derivatives(self.y, eta)
+        g, h = self.derivatives(eta)
         hw = self.sw * h
         total = hw.sum()
         z = (eta - self.offset) - g / h
@@ -261,10 +269,10 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
     eta = offset + intercept + _matvec(fit.X, coef)
     results = []
     alpha_prev = None
+    grad, grad0 = fit.gradient(eta)  # then always the gradient at the current eta
     for alpha in np.asarray(alphas, dtype=np.float64):
         alpha_prev = alpha if alpha_prev is None else max(alpha_prev, alpha)
         value = fit.objective(eta, coef, alpha)
-        grad, grad0 = fit.gradient(eta)
         kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w, problem.lower_bounds,
                             problem.upper_bounds, int_weight)
         steps = 0
