@@ -92,6 +92,7 @@ from penalized.path import (
     _zeroing_alpha,
     check_path_options,
     fit_free_features,
+    relaxed_fits,
 )
 from penalized.results import CVResult, FitResult, Path
 from penalized.selection import make_cv_result
@@ -805,39 +806,14 @@ def _gaussian_path(problem: Problem, l1_ratio, alphas, tol, max_iter, names, war
 
 def _relaxed_fits(problem: Problem, coefs: np.ndarray, tol: float):
     """`penalized.path.relaxed_fits` from the Gram: the unpenalized least-squares refit on
-    each solution's active set (bounds kept), with no pass over the data.
+    each solution's active set (bounds kept), with no pass over the data. Without bounds on
+    the active features the refit is the minimum-norm least-squares solution through a
+    square root of the active block of the Gram (as `_null_coef`)."""
 
-    Without bounds on the active features the refit is the minimum-norm least-squares
-    solution (through a square root of the active block of the Gram, as `_null_coef`); with
-    bounds it is the coordinate-descent solver with no penalty, as in memory.
-    """
-    design = problem.design
-    y_mean = problem.y_mean(problem.y)
-    out = np.zeros_like(coefs)
-    intercepts = np.empty(coefs.shape[0])
-    previous = None
-    for k, coef in enumerate(coefs):
-        active = np.flatnonzero(coef)
-        if previous is not None and np.array_equal(active, previous):
-            out[k], intercepts[k] = out[k - 1], intercepts[k - 1]
-            continue
-        previous = active
-        if active.size:
-            lo, hi = problem.lower_bounds[active], problem.upper_bounds[active]
-            if np.isinf(lo).all() and np.isinf(hi).all():
-                out[k] = fit_free_features(problem, active, *_gram_root(design, active))
-            else:
-                inactive = np.ones(problem.n_features, dtype=bool)
-                inactive[active] = False
-                sub = dataclasses.replace(
-                    problem, penalty_factor=np.zeros(problem.n_features),
-                    lower_bounds=np.where(inactive, 0.0, problem.lower_bounds),
-                    upper_bounds=np.where(inactive, 0.0, problem.upper_bounds),
-                )
-                out[k] = solve(sub, 1.0, 1.0, tol=tol, max_iter=100_000, coef_init=coef,
-                               warn=False).coef
-        intercepts[k] = y_mean - design.x_mean @ out[k] if problem.fit_intercept else 0.0
-    return out, intercepts
+    def least_squares(active):
+        return fit_free_features(problem, active, *_gram_root(problem.design, active))[active]
+
+    return relaxed_fits(problem, coefs, tol=tol, least_squares=least_squares)
 
 
 def _gram_root(design, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

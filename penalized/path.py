@@ -308,20 +308,27 @@ def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarr
 
 
 def relaxed_fits(problem: Problem, coefs: np.ndarray, target: int = 0,
-                 tol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
+                 tol: float = 1e-7, least_squares=None) -> tuple[np.ndarray, np.ndarray]:
     """Unpenalized least squares on each solution's active set (glmnet's relax=TRUE).
 
     Bounds are kept. Without bounds on the active features the refit is a weighted
     least-squares solve on the active columns (minimum norm when they are collinear; the
-    active columns are copied, densely for sparse X); with bounds it is the
-    coordinate-descent solver with no penalty. Consecutive alphas with the same active set
-    share one refit.
+    active columns are copied, densely for sparse X), or `least_squares(active)` when given
+    (the Dask backend solves from its Gram); with bounds it is the coordinate-descent solver
+    with no penalty. Consecutive alphas with the same active set share one refit.
     """
     design = problem.design
-    X = raw_X(design)
     y = problem.target(target)
     y_mean = problem.y_mean(y)
-    root_w = np.sqrt(problem.weights)
+    if least_squares is None:
+        X, root_w = raw_X(design), np.sqrt(problem.weights)
+
+        def least_squares(active):
+            cols = X[:, active]
+            cols = cols.toarray() if sp.issparse(cols) else np.asarray(cols, np.float64)
+            A = (cols - design.x_mean[active]) * root_w[:, None]
+            return np.linalg.lstsq(A, (y - y_mean) * root_w, rcond=None)[0]
+
     out = np.zeros_like(coefs)
     intercepts = np.empty(coefs.shape[0])
     previous = None
@@ -334,10 +341,7 @@ def relaxed_fits(problem: Problem, coefs: np.ndarray, target: int = 0,
         if active.size:
             lo, hi = problem.lower_bounds[active], problem.upper_bounds[active]
             if np.isinf(lo).all() and np.isinf(hi).all():
-                cols = X[:, active]
-                cols = cols.toarray() if sp.issparse(cols) else np.asarray(cols, np.float64)
-                A = (cols - design.x_mean[active]) * root_w[:, None]
-                out[k, active] = np.linalg.lstsq(A, (y - y_mean) * root_w, rcond=None)[0]
+                out[k, active] = least_squares(active)
             else:
                 inactive = np.ones(problem.n_features, dtype=bool)
                 inactive[active] = False

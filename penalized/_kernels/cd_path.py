@@ -309,6 +309,35 @@ def _move(store, state, coef, ws, m, target):
 
 
 @njit(cache=True)
+def _cholesky_solve(A, z, floor):
+    """Solve A x = z in place (x in z) for symmetric A given by its lower triangle, which
+    becomes its Cholesky factor; False, leaving z unusable, when a pivot is <= floor."""
+    K = z.shape[0]
+    for a in range(K):
+        for b in range(a + 1):
+            s = A[a, b]
+            for c in range(b):
+                s -= A[a, c] * A[b, c]
+            if a == b:
+                if not s > floor:
+                    return False
+                A[a, a] = np.sqrt(s)
+            else:
+                A[a, b] = s / A[b, b]
+    for a in range(K):
+        s = z[a]
+        for c in range(a):
+            s -= A[a, c] * z[c]
+        z[a] = s / A[a, a]
+    for a in range(K - 1, -1, -1):
+        s = z[a]
+        for c in range(a + 1, K):
+            s -= A[c, a] * z[c]
+        z[a] = s / A[a, a]
+    return True
+
+
+@njit(cache=True)
 def _anderson_weights(hist, ws, m, out):
     """Weights c (sum 1) minimizing ||sum_k c_k (hist[k+1] - hist[k])|| over ws[:m].
 
@@ -331,29 +360,9 @@ def _anderson_weights(hist, ws, m, out):
         return False
     for a in range(K):
         A[a, a] += 1e-10 * trace
-    # In-place Cholesky of the lower triangle, then two triangular solves against ones.
-    for a in range(K):
-        for b in range(a + 1):
-            s = A[a, b]
-            for c in range(b):
-                s -= A[a, c] * A[b, c]
-            if a == b:
-                if s <= 0.0:
-                    return False
-                A[a, a] = np.sqrt(s)
-            else:
-                A[a, b] = s / A[b, b]
     z = np.ones(K)
-    for a in range(K):
-        s = z[a]
-        for c in range(a):
-            s -= A[a, c] * z[c]
-        z[a] = s / A[a, a]
-    for a in range(K - 1, -1, -1):
-        s = z[a]
-        for c in range(a + 1, K):
-            s -= A[c, a] * z[c]
-        z[a] = s / A[a, a]
+    if not _cholesky_solve(A, z, 0.0):
+        return False
     total = 0.0
     for a in range(K):
         total += z[a]
@@ -544,28 +553,8 @@ def _jump(store, state, coef, ws, m, col_sq, l1, l2, lo, hi, budget, pair_unit):
         sign = 0.0 if l1[j] == 0.0 else (1.0 if b > 0.0 else -1.0)
         d[a] = g[j] - l1[j] * sign - l2[j] * b
         before += l1[j] * abs(b) + 0.5 * l2[j] * b * b
-    # in-place Cholesky of the lower triangle, then the two triangular solves
-    for a in range(k):
-        for c in range(a + 1):
-            s = H[a, c]
-            for e in range(c):
-                s -= H[a, e] * H[c, e]
-            if a == c:
-                if not s > PIVOT_FLOOR * big:
-                    return 0
-                H[a, a] = np.sqrt(s)
-            else:
-                H[a, c] = s / H[c, c]
-    for a in range(k):
-        s = d[a]
-        for e in range(a):
-            s -= H[a, e] * d[e]
-        d[a] = s / H[a, a]
-    for a in range(k - 1, -1, -1):
-        s = d[a]
-        for e in range(a + 1, k):
-            s -= H[e, a] * d[e]
-        d[a] = s / H[a, a]
+    if not _cholesky_solve(H, d, PIVOT_FLOOR * big):
+        return 0
     # the longest step in [0, 1] along d that keeps every sign and bound
     step = 1.0
     stop = -1
