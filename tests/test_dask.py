@@ -66,6 +66,15 @@ def _same_path(got, ref, atol=ATOL):
     _close(got.dev_ratio, ref.dev_ratio, atol)
 
 
+def _same_cv(got, ref):
+    _close(got.mean, ref.mean)
+    _close(got.std_error, ref.std_error)
+    assert got.alpha_min == pytest.approx(ref.alpha_min, rel=1e-12)
+    for a, b in zip(got.fold_paths, ref.fold_paths, strict=True):
+        _same_path(a, b)
+    _same_path(got.path, ref.path)
+
+
 OPTIONS = [
     dict(),
     dict(standardize=True, fit_intercept=False),
@@ -180,12 +189,7 @@ def test_cv_path_by_blocks(client, data, family):
     ref = penalized.cv_path(X, target, family=family, cv=_block_folds(UNEVEN, 3),
                             sample_weight=w, n_alphas=n_alphas, tol=1e-11, standardize=True,
                             precompute=True)
-    _close(got.mean, ref.mean)
-    _close(got.std_error, ref.std_error)
-    assert got.alpha_min == pytest.approx(ref.alpha_min, rel=1e-12)
-    for a, b in zip(got.fold_paths, ref.fold_paths, strict=True):
-        _same_path(a, b)
-    _same_path(got.path, ref.path)
+    _same_cv(got, ref)
 
 
 def test_cv_path_hashed_key(client, data):
@@ -330,12 +334,7 @@ def test_multinomial_cv_path(client, classes3):
                           eps=0.02, tol=1e-9, scoring="class")
     ref = penalized.cv_path(X, labels, family="multinomial", cv=_block_folds(SMALL, 2),
                             sample_weight=w, n_alphas=5, eps=0.02, tol=1e-9, scoring="class")
-    _close(got.mean, ref.mean)
-    _close(got.std_error, ref.std_error)
-    assert got.alpha_min == pytest.approx(ref.alpha_min, rel=1e-12)
-    for a, b in zip(got.fold_paths, ref.fold_paths, strict=True):
-        _same_path(a, b)
-    _same_path(got.path, ref.path)
+    _same_cv(got, ref)
     # the folds and the full path step together: far fewer passes than their steps
     assert passes.n < sum(fp.n_iter.sum() for fp in got.fold_paths) + got.path.n_iter.sum()
 
