@@ -33,34 +33,37 @@ def _is_sparse(store):
 
 
 @njit(cache=True, fastmath=FAST)
-def sparse_centred_col_sq(data, indices, indptr, n_samples, w, x_mean, out):
-    """out[j] = sum_i w_i (X[i, j] - x_mean[j])^2 from the stored entries alone: the
-    implicit zeros contribute x_mean[j]^2 times their weight. Exact where E[x^2] - mean^2
-    would cancel (|mean| >> sd); no temporary."""
+def _centred_sq(data, indices, indptr, n_samples, w, m, j):
+    """sum_i w_i (X[i, j] - m)^2 from the stored entries alone: the implicit zeros
+    contribute m^2 times their weight. Exact where E[x^2] - mean^2 would cancel."""
     uniform = w.shape[0] == 1
-    for j in range(indptr.shape[0] - 1):
-        m = x_mean[j]
-        s = 0.0
-        w_stored = 0.0
-        for k in range(indptr[j], indptr[j + 1]):
-            d = data[k] - m
-            if uniform:
-                s += d * d
-            else:
-                wi = w[indices[k]]
-                s += wi * d * d
-                w_stored += wi
-        stored = indptr[j + 1] - indptr[j]
+    s = 0.0
+    w_stored = 0.0
+    for k in range(indptr[j], indptr[j + 1]):
+        d = data[k] - m
         if uniform:
-            out[j] = w[0] * (s + (n_samples - stored) * m * m)
+            s += d * d
         else:
-            # the implicit zeros' weight, 1 - w_stored, is rounding residue when every row
-            # is stored (or the unstored rows weigh nothing): m^2 times it made a constant
-            # stored column look like data (sd ~ 1e-8 |mean|)
-            rest = 1.0 - w_stored
-            if stored == n_samples or rest <= 1e-15 * (stored + 1):
-                rest = 0.0
-            out[j] = s + rest * m * m
+            wi = w[indices[k]]
+            s += wi * d * d
+            w_stored += wi
+    stored = indptr[j + 1] - indptr[j]
+    if uniform:
+        return w[0] * (s + (n_samples - stored) * m * m)
+    # the implicit zeros' weight, 1 - w_stored, is rounding residue when every row is
+    # stored (or the unstored rows weigh nothing): m^2 times it made a constant stored
+    # column look like data (sd ~ 1e-8 |mean|)
+    rest = 1.0 - w_stored
+    if stored == n_samples or rest <= 1e-15 * (stored + 1):
+        rest = 0.0
+    return s + rest * m * m
+
+
+@njit(cache=True)
+def sparse_centred_col_sq(data, indices, indptr, n_samples, w, x_mean, out):
+    """out[j] = sum_i w_i (X[i, j] - x_mean[j])^2 for every column (`_centred_sq`)."""
+    for j in range(indptr.shape[0] - 1):
+        out[j] = _centred_sq(data, indices, indptr, n_samples, w, x_mean[j], j)
 
 
 @njit(cache=True, fastmath=FAST, inline="always")
@@ -154,15 +157,49 @@ def _resid_stats(store, state, coef):
         return impl
 
 
-@overload(_ops.gram_block)
+@overload(_ops.gram_block, jit_options={"fastmath": FAST})
 def _gram_block(store, S, k, H):
     if _is_sparse(store):
-        return lambda store, S, k, H: None
+
+        def impl(store, S, k, H):
+            # sum_i w_i (x_ia - m_a)(x_ic - m_c) = sum_i w_i x_ia x_ic - m_a m_c (weights
+            # summing to one, m the weighted means): one merge of two sorted index lists per
+            # pair; the diagonal is centred entry by entry, as the column sums of squares
+            data, indices, indptr, x_mean, w = (store.data, store.indices, store.indptr,
+                                                store.x_mean, store.w)
+            uniform = w.shape[0] == 1
+            n = store.y.shape[0]
+            for a in range(k):
+                ja = S[a]
+                H[a, a] = _centred_sq(data, indices, indptr, n, w, x_mean[ja], ja)
+                for c in range(a):
+                    jc = S[c]
+                    p, q = indptr[ja], indptr[jc]
+                    p_end, q_end = indptr[ja + 1], indptr[jc + 1]
+                    s = 0.0
+                    while p < p_end and q < q_end:
+                        ia, ic = indices[p], indices[q]
+                        if ia == ic:
+                            s += data[p] * data[q] * (w[0] if uniform else w[ia])
+                            p += 1
+                            q += 1
+                        elif ia < ic:
+                            p += 1
+                        else:
+                            q += 1
+                    H[a, c] = s - x_mean[ja] * x_mean[jc]
+
+        return impl
 
 
 @overload(_ops.jump_costs)
 def _jump_costs(store):
-    # no jump on sparse columns: products of two sparse columns with implicit centring
-    # would need a merge per pair and lose digits to the centring
     if _is_sparse(store):
-        return lambda store: (1.0, -1.0)
+
+        def impl(store):
+            # per column: a dot product and an update in an epoch; a merge of two per pair
+            per_column = 2.0 * store.indptr[store.indptr.shape[0] - 1] / max(
+                store.indptr.shape[0] - 1, 1)
+            return per_column, per_column
+
+        return impl
