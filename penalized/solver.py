@@ -34,6 +34,10 @@ GAP_FREQ = ANDERSON_K + 1  # epochs between working-set gap checks (Gram: every 
 # An unpenalized, unbounded feature costs a column of the dual projection (one pass over X,
 # p numbers): alpha = 0 makes every feature one, so it is refused for wider problems.
 MAX_UNPENALIZED = 4000
+# A gap below this fraction of the weighted variance of y is rounding (P and D are computed
+# from residuals of y, to about 10 eps of its size): after an exact solve on a face the
+# solver stops there even when tol asks for less, and reports the gap it reached.
+GAP_ROUNDING = 2.2e-15
 
 
 def penalty_weights(problem: Problem, l1_ratio: float) -> tuple[np.ndarray, np.ndarray]:
@@ -186,8 +190,8 @@ def solve_arrays(
     )
     solve_path(
         store, state, coef, alphas, l1w, l2w, lo, hi, col_sq, np.sqrt(col_sq), projection,
-        tol_abs, inner_ratio, int(max_iter), screening, p if is_gram else WS_MIN,
-        1 if is_gram else GAP_FREQ, rng_state, coefs, gaps, n_iters,
+        tol_abs, GAP_ROUNDING * null_rss, inner_ratio, int(max_iter), screening,
+        p if is_gram else WS_MIN, 1 if is_gram else GAP_FREQ, rng_state, coefs, gaps, n_iters,
         scratch((5 + ANDERSON_K, p), np.float64), scratch((3, p), np.int64),
     )
     intercepts = (y_mean - coefs @ design.x_mean if problem.fit_intercept

@@ -425,7 +425,8 @@ def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, s
 
 @njit(cache=True)
 def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, tol_abs,
-               inner_ratio, max_iter, screening, ws_min, gap_freq, rng_state, screened, cand, ws,
+               floor_abs, inner_ratio, max_iter, screening, ws_min, gap_freq, rng_state,
+               screened, cand, ws,
                score, hist, weights, v_fresh):
     """Minimize P at one penalty level; returns (gap, epochs, whether v is the gradient).
 
@@ -438,6 +439,7 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
     n_iter = 0
     m = 0
     polish = False
+    on_face = False
     epoch_unit, pair_unit = _ops.jump_costs(store)
     while True:
         n_cand = 0
@@ -451,7 +453,10 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
         primal, dual, c = _primal_dual(store, state, coef, v, cand, n_cand, l1, l2, lo, hi,
                                         free)
         gap = primal - dual
-        if gap <= tol_abs or n_iter >= max_iter:
+        # at the exact minimizer of its face (a jump, the support unchanged since) a gap
+        # within rounding (floor_abs) cannot shrink further: stop there even when tol asks
+        # for less (the gap is reported, and compared with tol, as reached)
+        if gap <= tol_abs or n_iter >= max_iter or (on_face and gap <= floor_abs):
             if polish:
                 _ops.epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
                 return gap, n_iter + 1, False
@@ -470,18 +475,21 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
             _free_block(store, state, coef, free)
             n_iter += 1
             # Once an epoch leaves the support and its signs as they were, jump to the
-            # minimizer on that face (storages holding the Gram matrix only), at most once
-            # per face and at a cost capped by JUMP_EPOCHS epochs (see `_jump`).
+            # minimizer on that face, at most once per face and at a cost capped by
+            # JUMP_EPOCHS epochs (see `_jump`).
             if pair_unit >= 0.0:
                 sig = _signature(coef, ws, m)
                 spent += m * epoch_unit
-                if sig == last_sig and sig != solved_sig:
+                if sig != last_sig:
+                    on_face = False
+                elif sig != solved_sig:
                     moved = _jump(store, state, coef, ws, m, col_sq, l1, l2, lo, hi,
                                   JUMP_EPOCHS * m * epoch_unit + spent, pair_unit)
                     if moved >= 0:
                         solved_sig = sig
                         spent = 0.0
                     sig = _signature(coef, ws, m)
+                    on_face = moved == 1 and sig == solved_sig
                 last_sig = sig
             if rng_state.shape[0] > 0:
                 _shuffle(ws, m, rng_state)
@@ -496,10 +504,14 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
             if n_inner % ANDERSON_GAP == 0 and slot == ANDERSON_K:
                 gap_ws, polish = _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2,
                                                    lo, hi, free, weights)
+                if polish:
+                    on_face = False  # the extrapolated point is a mix, not the face's minimizer
             elif n_inner % gap_freq == 0:
                 _ops.full_grad(store, state, ws, m, v)
                 primal, dual, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi, free)
                 gap_ws = primal - dual
+                if on_face and gap_ws <= floor_abs:
+                    break  # nothing left to gain on this working set (see the outer test)
             else:
                 continue
             if gap_ws <= inner_tol:
@@ -626,13 +638,15 @@ def _shuffle(a, m, rng_state):
 
 @njit(cache=True, nogil=True)
 def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, free, tol_abs,
-               inner_ratio, max_iter, screening, ws_min, gap_freq, rng_state, coefs_out, gaps_out,
-               iters_out, work, iwork):
+               floor_abs, inner_ratio, max_iter, screening, ws_min, gap_freq, rng_state,
+               coefs_out, gaps_out, iters_out, work, iwork):
     """Solve at every lambdas[k] in order, warm-starting each from the last.
 
     coef (n_features,) float64 and `state` (see `_ops`) are updated in place and must agree on
-    entry. Writes coefs_out[k], gaps_out[k, 0] (gap reached), gaps_out[k, 1] (r'Wr at the
-    solution) and iters_out[k] (epochs).
+    entry. tol_abs is the gap to reach; floor_abs the gap at which an exact solve on a face
+    (a jump) counts as final when tol_abs is below rounding. Writes coefs_out[k],
+    gaps_out[k, 0] (gap reached), gaps_out[k, 1] (r'Wr at the solution) and iters_out[k]
+    (epochs).
     Scratch: work (5 + ANDERSON_K, n_features) float64, iwork (3, n_features) int64.
     Features are visited in index order, or shuffled each epoch when rng_state (1,) int64 is
     non-empty.
@@ -663,9 +677,9 @@ def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, 
         if k > 0 and n_stale > 0:
             _ops.full_grad(store, state, cand, n_stale, v)
         gap, n_iter, v_ok = _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm,
-                                       free, tol_abs, inner_ratio, max_iter, screening, ws_min,
-                                       gap_freq, rng_state, screened, cand, ws, score, hist,
-                                       weights, k > 0 and v_ok)
+                                       free, tol_abs, floor_abs, inner_ratio, max_iter,
+                                       screening, ws_min, gap_freq, rng_state, screened, cand,
+                                       ws, score, hist, weights, k > 0 and v_ok)
         for j in range(p):
             coefs_out[k, j] = coef[j]
         gaps_out[k, 0] = gap
