@@ -40,6 +40,9 @@ ANDERSON_GAP = 10  # epochs between the samples extrapolated from
 # epochs of the working set plus the epochs spent since the last jump, so that jumps at
 # most double the work when the support keeps changing.
 JUMP_EPOCHS = 20
+# ... and only from this many epochs on a working set: coordinate descent that converges in
+# one or two (uncorrelated columns) is cheaper than any solve.
+JUMP_AFTER = 3
 # A pivot below this fraction of the largest diagonal marks the support's Gram as singular
 # (duplicated or collinear columns without a ridge term): the jump is then not taken.
 PIVOT_FLOOR = 1e-10
@@ -482,7 +485,7 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
                 spent += m * epoch_unit
                 if sig != last_sig:
                     on_face = False
-                elif sig != solved_sig:
+                elif sig != solved_sig and n_inner + 1 >= JUMP_AFTER:
                     moved = _jump(store, state, coef, ws, m, col_sq, l1, l2, lo, hi,
                                   JUMP_EPOCHS * m * epoch_unit + spent, pair_unit)
                     if moved >= 0:
