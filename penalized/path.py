@@ -147,10 +147,11 @@ def _zeroing_alpha(problem: Problem, grad: np.ndarray, l1w: np.ndarray, margin: 
     """The smallest alpha keeping every penalized b_j at 0, given the descent direction
     `grad` (minus the loss gradient) at the null model: g_j <= alpha l1_j where b_j may grow,
     -g_j <= alpha l1_j where it may shrink; times 1 + margin, which covers the error of the
-    null model's fit of the unpenalized features."""
+    null model's fit of the unpenalized features. A constant column (zero once centred) is
+    left out: its gradient is rounding residue, and it never leaves 0."""
     up = np.where(problem.upper_bounds > 0, np.maximum(grad, 0.0), 0.0)
     down = np.where(problem.lower_bounds < 0, np.maximum(-grad, 0.0), 0.0)
-    penalized = l1w > 0
+    penalized = (l1w > 0) & (problem.design.col_sq > 0)
     if not penalized.any():
         return 0.0
     top = float(np.max(np.maximum(up, down)[penalized] / l1w[penalized]))

@@ -890,18 +890,23 @@ def test_max_iter_one_path_warns_and_is_finite(family):
     assert fit.n_iter.max() <= 1
 
 
-@pytest.mark.xfail(strict=True, raises=ConvergenceWarning, reason=(
-    "Known bug (found by the long hypothesis run, also at the start of stop 12): when "
-    "alpha_max is 0 up to rounding (2.8e-17 here) and a feature is one-sided, the dual "
-    "point's scaling divides gradients at rounding level by an l1 of the same size, so the "
-    "gap stays at 3e-2 and coordinate descent runs to max_iter."))
-def test_path_with_alpha_max_at_rounding_and_positive_is_certified():
+def test_constant_column_does_not_set_alpha_max():
+    """Was a bug (found by the long hypothesis run): a constant column's gradient is
+    rounding residue (1e-31 here), which set alpha_max to 2.8e-17 instead of 0; at that
+    alpha the dual scaling divided rounding by rounding, the gap stayed at 3e-2 and
+    coordinate descent ran to max_iter. Constant columns are now left out of alpha_max,
+    so the path is the all-zero one with the alpha_max = 0 warning."""
     X = np.array([[1.35545984, 3.0, -0.45141437], [0.60277012, 3.0, -0.40457473],
                   [0.95256049, 3.0, -0.43762344], [1.33197091, 3.0, -0.36403724]])
     y = np.array([2.01001651, 2.20376951, 2.14387272, 1.60199482])
     sw = np.array([0.52442371, 0.0, 2.37471272, 1.91640924])
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        fitted = path(X, y, 1.0, n_alphas=1, tol=1e-10, sample_weight=sw, positive=True,
-                      max_iter=2000)
+        with pytest.warns(UserWarning, match="alpha_max is 0"):
+            fitted = path(X, y, 1.0, n_alphas=1, tol=1e-10, sample_weight=sw, positive=True,
+                          max_iter=2000)
     assert fitted.converged.all()
+    assert (fitted.coefs == 0).all()
+    # without the constant column: the same answer
+    with pytest.warns(UserWarning, match="alpha_max is 0"):
+        path(X[:, [0, 2]], y, 1.0, n_alphas=1, sample_weight=sw, positive=True)
