@@ -30,8 +30,9 @@ def resid_stats(store, state, coef):
 
 
 def gram_block(store, S, k, H):
-    """H[a, c] = x_Sa' W x_Sc (centred columns) for c <= a < k: the lower triangle of the
-    support's Gram matrix, for the exact jump on a support (`cd_path._jump`)."""
+    """H[a, c] = x_Sa' W x_Sc (centred columns) for c < a < k: the strict lower triangle of
+    the support's Gram matrix, for the exact jump on a support (`cd_path._jump`, which
+    takes the diagonal from the column sums of squares)."""
 
 
 def jump_costs(store):

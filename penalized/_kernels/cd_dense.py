@@ -145,7 +145,7 @@ def _gram_block(store, S, k, H):
                 for i in range(n):
                     wx[i] = (w[0] if uniform else w[i]) * (X[i, jc] - x_mean[jc])
                     total += wx[i]
-                for a in range(c, k):
+                for a in range(c + 1, k):
                     ja = S[a]
                     s = 0.0
                     for i in range(n):

@@ -98,7 +98,7 @@ def _gram_block(store, S, k, H):
         def impl(store, S, k, H):
             Q = store.Q
             for a in range(k):
-                for c in range(a + 1):
+                for c in range(a):
                     H[a, c] = Q[S[a], S[c]]
 
         return impl

@@ -533,17 +533,7 @@ def _jump(store, state, coef, ws, m, col_sq, l1, l2, lo, hi, budget, pair_unit):
     step runs along d only until the first coefficient reaches zero or a bound (landing on
     it exactly), so P never increases; it is undone should rounding make P larger.
     """
-    k = 0
-    for t in range(m):
-        j = ws[t]
-        b = coef[j]
-        if lo[j] < b < hi[j] and (b != 0.0 or l1[j] == 0.0) and col_sq[j] + l2[j] > 0.0:
-            k += 1
-    if k == 0:
-        return 0
-    if 0.5 * k * k * pair_unit + k * k * k / 6.0 > budget:
-        return -1
-    S = np.empty(k, dtype=np.int64)
+    S = np.empty(m, dtype=np.int64)
     k = 0
     for t in range(m):
         j = ws[t]
@@ -551,6 +541,10 @@ def _jump(store, state, coef, ws, m, col_sq, l1, l2, lo, hi, budget, pair_unit):
         if lo[j] < b < hi[j] and (b != 0.0 or l1[j] == 0.0) and col_sq[j] + l2[j] > 0.0:
             S[k] = j
             k += 1
+    if k == 0:
+        return 0
+    if 0.5 * k * k * pair_unit + k * k * k / 6.0 > budget:
+        return -1
     g = np.empty(coef.shape[0])
     _ops.full_grad(store, state, S, k, g)
     H = np.empty((k, k))
@@ -563,7 +557,7 @@ def _jump(store, state, coef, ws, m, col_sq, l1, l2, lo, hi, budget, pair_unit):
         j = S[a]
         b = coef[j]
         old[a] = b
-        H[a, a] += l2[j]
+        H[a, a] = col_sq[j] + l2[j]  # the diagonal is the columns' centred sums of squares
         big = max(big, H[a, a])
         sign = 0.0 if l1[j] == 0.0 else (1.0 if b > 0.0 else -1.0)
         d[a] = g[j] - l1[j] * sign - l2[j] * b
@@ -573,21 +567,24 @@ def _jump(store, state, coef, ws, m, col_sq, l1, l2, lo, hi, budget, pair_unit):
     # the longest step in [0, 1] along d that keeps every sign and bound
     step = 1.0
     stop = -1
+    stop_at = 0.0  # the zero or bound where coefficient `stop` lands exactly
     for a in range(k):
         j = S[a]
         b = old[a]
         new = b + d[a]
         if l1[j] > 0.0 and new * b <= 0.0:
-            limit = b / (b - new)
+            edge = 0.0
         elif new > hi[j]:
-            limit = (hi[j] - b) / d[a]
+            edge = hi[j]
         elif new < lo[j]:
-            limit = (lo[j] - b) / d[a]
+            edge = lo[j]
         else:
             continue
+        limit = (edge - b) / d[a]
         if limit < step:
             step = limit
             stop = a
+            stop_at = edge
     if not step > 0.0:
         return 0
     before += 0.5 * _ops.resid_stats(store, state, coef)[0]
@@ -595,11 +592,7 @@ def _jump(store, state, coef, ws, m, col_sq, l1, l2, lo, hi, budget, pair_unit):
     for a in range(k):
         j = S[a]
         b = old[a]
-        target = b + step * d[a]
-        if a == stop:  # lands exactly on the zero or bound that stopped the step
-            new = b + d[a]
-            target = 0.0 if l1[j] > 0.0 and new * b <= 0.0 else (hi[j] if new > hi[j]
-                                                                 else lo[j])
+        target = stop_at if a == stop else b + step * d[a]
         if target != b:
             _ops.update(store, state, j, target - b)
             coef[j] = target

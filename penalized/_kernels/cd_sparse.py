@@ -33,37 +33,34 @@ def _is_sparse(store):
 
 
 @njit(cache=True, fastmath=FAST)
-def _centred_sq(data, indices, indptr, n_samples, w, m, j):
-    """sum_i w_i (X[i, j] - m)^2 from the stored entries alone: the implicit zeros
-    contribute m^2 times their weight. Exact where E[x^2] - mean^2 would cancel."""
-    uniform = w.shape[0] == 1
-    s = 0.0
-    w_stored = 0.0
-    for k in range(indptr[j], indptr[j + 1]):
-        d = data[k] - m
-        if uniform:
-            s += d * d
-        else:
-            wi = w[indices[k]]
-            s += wi * d * d
-            w_stored += wi
-    stored = indptr[j + 1] - indptr[j]
-    if uniform:
-        return w[0] * (s + (n_samples - stored) * m * m)
-    # the implicit zeros' weight, 1 - w_stored, is rounding residue when every row is
-    # stored (or the unstored rows weigh nothing): m^2 times it made a constant stored
-    # column look like data (sd ~ 1e-8 |mean|)
-    rest = 1.0 - w_stored
-    if stored == n_samples or rest <= 1e-15 * (stored + 1):
-        rest = 0.0
-    return s + rest * m * m
-
-
-@njit(cache=True)
 def sparse_centred_col_sq(data, indices, indptr, n_samples, w, x_mean, out):
-    """out[j] = sum_i w_i (X[i, j] - x_mean[j])^2 for every column (`_centred_sq`)."""
+    """out[j] = sum_i w_i (X[i, j] - x_mean[j])^2 from the stored entries alone: the
+    implicit zeros contribute x_mean[j]^2 times their weight. Exact where E[x^2] - mean^2
+    would cancel (|mean| >> sd); no temporary."""
+    uniform = w.shape[0] == 1
     for j in range(indptr.shape[0] - 1):
-        out[j] = _centred_sq(data, indices, indptr, n_samples, w, x_mean[j], j)
+        m = x_mean[j]
+        s = 0.0
+        w_stored = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            d = data[k] - m
+            if uniform:
+                s += d * d
+            else:
+                wi = w[indices[k]]
+                s += wi * d * d
+                w_stored += wi
+        stored = indptr[j + 1] - indptr[j]
+        if uniform:
+            out[j] = w[0] * (s + (n_samples - stored) * m * m)
+        else:
+            # the implicit zeros' weight, 1 - w_stored, is rounding residue when every row
+            # is stored (or the unstored rows weigh nothing): m^2 times it made a constant
+            # stored column look like data (sd ~ 1e-8 |mean|)
+            rest = 1.0 - w_stored
+            if stored == n_samples or rest <= 1e-15 * (stored + 1):
+                rest = 0.0
+            out[j] = s + rest * m * m
 
 
 @njit(cache=True, fastmath=FAST, inline="always")
@@ -164,14 +161,12 @@ def _gram_block(store, S, k, H):
         def impl(store, S, k, H):
             # sum_i w_i (x_ia - m_a)(x_ic - m_c) = sum_i w_i x_ia x_ic - m_a m_c (weights
             # summing to one, m the weighted means): one merge of two sorted index lists per
-            # pair; the diagonal is centred entry by entry, as the column sums of squares
+            # pair
             data, indices, indptr, x_mean, w = (store.data, store.indices, store.indptr,
                                                 store.x_mean, store.w)
             uniform = w.shape[0] == 1
-            n = store.y.shape[0]
             for a in range(k):
                 ja = S[a]
-                H[a, a] = _centred_sq(data, indices, indptr, n, w, x_mean[ja], ja)
                 for c in range(a):
                     jc = S[c]
                     p, q = indptr[ja], indptr[jc]
