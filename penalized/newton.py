@@ -268,10 +268,11 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         intercept = 0.0
     eta = offset + intercept + _matvec(fit.X, coef)
     results = []
-    alpha_prev = None
+    alphas = np.asarray(alphas, dtype=np.float64)
     grad, grad0 = fit.gradient(eta)  # then always the gradient at the current eta
-    for alpha in np.asarray(alphas, dtype=np.float64):
-        alpha_prev = alpha if alpha_prev is None else max(alpha_prev, alpha)
+    for k, alpha in enumerate(alphas):
+        # the strong rule's previous alpha: the last level solved (this one after a step)
+        alpha_prev = max(alphas[k - 1], alpha) if k else alpha
         value = fit.objective(eta, coef, alpha)
         kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w, problem.lower_bounds,
                             problem.upper_bounds, int_weight)
@@ -287,11 +288,11 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
             # violation (a forcing term, as in truncated Newton); the extra step: precise
             target = accuracy * (max(tol_kkt, FORCING * kkt) if kkt > tol_kkt
                                  else 1e-4 * tol_kkt)
-            keep = None if fit.direct else fit.candidates(grad, coef, alpha, alpha_prev)
+            keep = None if fit.direct else fit.candidates(
+                grad, coef, alpha, alpha if steps else alpha_prev)
             new_coef, new_int, _ = fit.wls_step(
                 eta, coef, intercept, alpha, target,
                 min(max_epochs, STEP_MAX_EPOCHS) if kkt > tol_kkt else max_epochs, keep)
-            alpha_prev = alpha
             if not problem.fit_intercept:
                 new_int = 0.0
             coef, intercept, eta, new_value = _line_search(fit, alpha, coef, intercept, eta,
@@ -316,7 +317,6 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         elif warn and alpha == 0 and family.name == "binomial":
             _warn_if_separated(fit.sw > 0, (eta - offset > 0) == (y > 0.5))
         results.append(result)
-        alpha_prev = alpha
     return results
 
 
