@@ -30,6 +30,9 @@ from penalized._kernels._prox import certainly_zero, conjugate, infeasibility, w
 # INNER_FLOOR * tol: each outer iteration costs a pass over every feature, so it should gain
 # a lot.
 INNER_FLOOR = 0.3
+# Counters start at np.int64(0), not 0: numba types a literal 0 as Literal[int](0) in its
+# first inference pass and compiles every callee that receives the counter twice (once for
+# the literal), which cost about 1.5 s of the cold compile.
 # Anderson extrapolation (as in skglm): after every ANDERSON_K + 1 epochs on a working set,
 # try the affine combination of the last iterates that best cancels their differences, and
 # keep it only when it lowers the objective. It tames the slow zig-zag of coordinate descent
@@ -167,7 +170,7 @@ def _solve_subset(free, v, m):
 def _project(coef, v, lo, hi, free):
     """Set free.delta for the dual point's projection (see `FreeProjection`)."""
     f = free.idx.shape[0]
-    m = 0
+    m = np.int64(0)
     for a in range(f):
         j = free.idx[a]
         free.inset[a] = 1 if free.always[a] or (coef[j] != lo[j] and coef[j] != hi[j]) else 0
@@ -255,9 +258,9 @@ def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, m
     mark[j] is 1 for a screened feature and 0 for the others; it is set to 2 while j is
     chosen and reset to 0 on return.
     """
-    n_forced = 0
-    n_free = 0
-    n_viol = 0
+    n_forced = np.int64(0)
+    n_free = np.int64(0)
+    n_viol = np.int64(0)
     for t in range(n_cand):
         j = cand[t]
         if mark[j] == 1:
@@ -290,7 +293,7 @@ def _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws, m
                     if s < threshold or (tie == 1 and s == threshold):
                         mark[j] = 2
                         extra -= 1
-    m = 0
+    m = np.int64(0)
     for t in range(n_cand):
         j = cand[t]
         if mark[j] == 2:
@@ -439,13 +442,13 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
     the suboptimality, but v is then stale.
     """
     p = coef.shape[0]
-    n_iter = 0
-    m = 0
+    n_iter = np.int64(0)
+    m = np.int64(0)
     polish = False
     on_face = False
     epoch_unit, pair_unit = _ops.jump_costs(store)
     while True:
-        n_cand = 0
+        n_cand = np.int64(0)
         for j in range(p):
             if not screened[j]:
                 cand[n_cand] = j
@@ -469,7 +472,7 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
         m = _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws,
                        screened, score)
         inner_tol = max(INNER_FLOOR * tol_abs, inner_ratio * gap)
-        n_inner = 0
+        n_inner = np.int64(0)
         last_sig = _signature(coef, ws, m)
         solved_sig = -1
         spent = 0.0
@@ -534,7 +537,7 @@ def _jump(store, state, coef, ws, m, col_sq, l1, l2, lo, hi, budget, pair_unit):
     it exactly), so P never increases; it is undone should rounding make P larger.
     """
     S = np.empty(m, dtype=np.int64)
-    k = 0
+    k = np.int64(0)
     for t in range(m):
         j = ws[t]
         b = coef[j]
@@ -662,7 +665,7 @@ def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, 
     v_ok = False
     for k in range(lambdas.shape[0]):
         # v is the gradient at the current coef, except on features screened at the last level.
-        n_stale = 0
+        n_stale = np.int64(0)
         for j in range(p):
             if screened[j]:
                 cand[n_stale] = j
