@@ -27,12 +27,22 @@ import scipy.sparse as sp
 from scipy.special import logsumexp, softmax
 from sklearn.exceptions import ConvergenceWarning
 
+from penalized._kernels import irls
+from penalized._kernels.cd_dense import DenseStore
 from penalized._problem import Problem
 from penalized._validation import choose_design
-from penalized.design import GramDesign, raw_X
+from penalized.design import DenseDesign, GramDesign, raw_X
 from penalized.families import MIN_HESSIAN, Multinomial
 from penalized.results import FitResult
-from penalized.solver import penalty_weights, solve_arrays
+from penalized.solver import (
+    GAP_FREQ,
+    GAP_ROUNDING,
+    PATH_INNER_RATIO,
+    WS_MIN,
+    free_projection,
+    penalty_weights,
+    solve_arrays,
+)
 
 MAX_HALVINGS = 40  # a step shrunk 2^40 times no longer moves anything
 DIRECT_MAX_WIDTH = 2000  # widest ridge Newton step solved exactly (a width^2 system)
@@ -269,14 +279,21 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
     eta = offset + intercept + _matvec(fit.X, coef)
     results = []
     alphas = np.asarray(alphas, dtype=np.float64)
+    start, steps_taken = 0, 0
+    if _compiled_applies(fit, alphas):
+        results, start, steps_taken, intercept, eta = _compiled_path(
+            fit, alphas, tol_kkt, int_weight, max_iter, max_epochs, polish, coef, intercept,
+            eta, warn)
     grad, grad0 = fit.gradient(eta)  # then always the gradient at the current eta
-    for k, alpha in enumerate(alphas):
+    for k in range(start, alphas.shape[0]):
+        alpha = alphas[k]
         # the strong rule's previous alpha: the last level solved (this one after a step)
         alpha_prev = max(alphas[k - 1], alpha) if k else alpha
         value = fit.objective(eta, coef, alpha)
         kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w, problem.lower_bounds,
                             problem.upper_bounds, int_weight)
-        steps = 0
+        # steps the compiled loop already took at this alpha before handing it over
+        steps = steps_taken if k == start else 0
         # One step past the tolerance: Newton's convergence is quadratic, so that step buys
         # many digits for one least-squares solve (refits then agree far below tol).
         extra = int(polish)
@@ -318,6 +335,61 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
             _warn_if_separated(fit.sw > 0, (eta - offset > 0) == (y > 0.5))
         results.append(result)
     return results
+
+
+def _compiled_applies(fit: _Fit, alphas: np.ndarray) -> bool:
+    """Whether `irls.irls_path` can run these steps: binomial or Poisson on a dense,
+    column-major X read as it is (no centred copy), every alpha > 0, an l1 term somewhere
+    (else the steps are exact ridge solves), and no unpenalized feature with an open side
+    (whose dual constraint needs the projection the Python driver builds)."""
+    problem = fit.problem
+    design = problem.design
+    if isinstance(design, GramDesign):
+        design = design.base
+    lo, hi = problem.lower_bounds, problem.upper_bounds
+    free = (fit.l1w == 0) & (fit.l2w == 0) & (np.isinf(lo) | np.isinf(hi))
+    return (fit.family.name in ("binomial", "poisson") and isinstance(design, DenseDesign)
+            and design._kernel_X is design.X and design.X.flags.f_contiguous
+            and not fit.direct and bool(alphas.size) and bool((alphas > 0).all())
+            and not free.any())
+
+
+def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs, polish,
+                   coef, intercept, eta, warn):
+    """Run `irls.irls_path` from (coef, intercept, eta), coef updated in place; returns
+    (results, k, steps, intercept, eta): the FitResults of alphas[:k], and where the Python
+    driver takes over (k = len(alphas) when the loop finished, after `steps` steps at k)."""
+    problem = fit.problem
+    X = fit.X
+    n, p = X.shape
+    family = irls.BINOMIAL if fit.family.name == "binomial" else irls.POISSON
+    hmin = MIN_HESSIAN
+    if family == irls.POISSON:
+        scale = float(np.mean(fit.y))
+        hmin = MIN_HESSIAN * scale if scale > 0 else MIN_HESSIAN
+    store = DenseStore(X, np.zeros(p), np.empty(n), np.empty(n), np.empty(n))
+    empty = np.zeros(0, dtype=np.int64)
+    free = free_projection(problem.design, store, store.y, empty, empty)
+    b0 = np.array([intercept])
+    eta = np.array(eta, dtype=np.float64)
+    n_alphas = alphas.shape[0]
+    coefs, b0s = np.empty((n_alphas, p)), np.empty(n_alphas)
+    steps, kkts = np.empty(n_alphas, dtype=np.int64), np.empty(n_alphas)
+    status, k, taken = irls.irls_path(
+        store, np.empty(n), X, fit.y, np.ascontiguousarray(fit.sw, dtype=np.float64),
+        np.ascontiguousarray(fit.offset, dtype=np.float64), family, hmin, alphas, fit.l1w,
+        fit.l2w, problem.lower_bounds, problem.upper_bounds, problem.fit_intercept, tol_kkt,
+        int_weight, int(max_iter), int(max_epochs), STEP_MAX_EPOCHS, bool(polish), WS_MIN,
+        GAP_FREQ, PATH_INNER_RATIO, GAP_ROUNDING, free, coef, b0, eta, np.empty(p), coefs, b0s,
+        steps, kkts)
+    results = []
+    for j in range(k):
+        result = FitResult(coefs[j].copy(), float(b0s[j]), int(steps[j]), float(kkts[j]),
+                           tol_kkt)
+        if warn and not result.converged:
+            _warn(alphas[j], fit.family.name, max_iter, result.gap, tol_kkt, result.n_iter)
+        results.append(result)
+    return results, int(k), int(taken), float(b0[0]), eta
 
 
 def _warn_if_separated(used, correct) -> None:

@@ -1,0 +1,126 @@
+"""The compiled proximal Newton loop (`_kernels.irls`) against the Python driver and the
+families it mirrors."""
+
+import numpy as np
+import pytest
+
+import penalized
+from penalized import newton
+from penalized._kernels import irls
+from penalized.families import MIN_HESSIAN, Binomial, Poisson
+
+
+def _python_only(monkeypatch):
+    monkeypatch.setattr(newton, "_compiled_applies", lambda fit, alphas: False)
+
+
+@pytest.mark.parametrize("family, code", [(Binomial(), irls.BINOMIAL), (Poisson(), irls.POISSON)])
+def test_derivatives_and_loss_match_the_families(family, code):
+    rng = np.random.default_rng(0)
+    eta = np.concatenate([rng.normal(0, 3, 200), [-800.0, -40.0, 0.0, 40.0, 690.0, 800.0]])
+    y = (rng.random(eta.size) < 0.5).astype(float) if code == irls.BINOMIAL \
+        else rng.poisson(2.0, eta.size).astype(float)
+    sw = rng.random(eta.size)
+    g, h = np.empty_like(eta), np.empty_like(eta)
+    irls.derivatives(code, y, eta, MIN_HESSIAN, g, h)
+    g_ref, h_ref = family.derivatives(y, eta)
+    if code == irls.POISSON:  # the family's floor scales with mean(y); the kernel's is given
+        h_ref = np.maximum(family.mean(eta), MIN_HESSIAN)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-12, atol=1e-300)
+    assert np.isclose(irls.loss_sum(code, y, sw, eta), sw @ family.loss(y, eta), rtol=1e-12)
+
+
+def test_kkt_violation_matches_the_python_one():
+    rng = np.random.default_rng(1)
+    p = 60
+    coef = rng.normal(size=p) * (rng.random(p) < 0.5)
+    lo = np.where(rng.random(p) < 0.3, -np.inf, np.minimum(coef, 0) - rng.random(p) * 0.1)
+    hi = np.where(rng.random(p) < 0.3, np.inf, np.maximum(coef, 0) + rng.random(p) * 0.1)
+    lo[:5], hi[:5] = coef[:5].clip(None, 0), coef[:5].clip(0, None)  # some at a bound
+    grad, l1w, l2w = rng.normal(size=p), rng.random(p), rng.random(p)
+    for lower, upper in [(lo, hi), (np.full(p, -np.inf), np.full(p, np.inf))]:
+        got = irls.kkt_violation(grad, 0.3, coef, 0.7, l1w, l2w, lower, upper, 0.5)
+        want = newton.kkt_violation(grad, 0.3, coef, 0.7, l1w, l2w, lower, upper, 0.5)
+        assert got == pytest.approx(want, rel=1e-14)
+
+
+def _data(family, n=120, p=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.asfortranarray(rng.standard_normal((n, p)) + 0.5 * rng.standard_normal((n, 1)))
+    X[:, 3] = 2.0  # a constant column
+    eta = X[:, :5] @ np.array([1.0, -1.0, 0.0, 0.0, 0.5]) * 0.8
+    if family == "binomial":
+        y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    else:
+        y = rng.poisson(np.exp(0.5 * eta)).astype(float)
+    return X, y, rng
+
+
+CASES = {
+    "plain": {},
+    "weights": {"sample_weight": "w"},
+    "offset": {"offset": "o"},
+    "bounds": {"lower_bounds": -0.2, "upper_bounds": 0.3},
+    "positive": {"lower_bounds": 0.0},
+    "standardize": {"standardize": True},
+    "no_intercept": {"fit_intercept": False},
+    "elastic_net": {"l1_ratio": 0.4},
+    "penalty_factor": {"penalty_factor": "pf"},
+}
+
+
+@pytest.mark.parametrize("family", ["binomial", "poisson"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_compiled_path_equals_the_python_driver(family, case, monkeypatch):
+    X, y, rng = _data(family)
+    kwargs = dict(CASES[case])
+    if kwargs.get("sample_weight") == "w":
+        kwargs["sample_weight"] = rng.random(X.shape[0]) * 2
+        kwargs["sample_weight"][:5] = 0.0
+    if kwargs.get("offset") == "o":
+        kwargs["offset"] = rng.normal(0, 0.3, X.shape[0])
+    if kwargs.get("penalty_factor") == "pf":
+        kwargs["penalty_factor"] = rng.random(X.shape[1]) * 2 + 0.1
+    calls = []
+    original = irls.irls_path
+
+    def spy(*args):
+        out = original(*args)
+        calls.append(out)
+        return out
+
+    monkeypatch.setattr(irls, "irls_path", spy)
+    fast = penalized.path(X, y, family=family, n_alphas=30, tol=1e-8, **kwargs)
+    assert calls, "the compiled loop did not run"
+    _python_only(monkeypatch)
+    slow = penalized.path(X, y, family=family, n_alphas=30, tol=1e-8, **kwargs)
+    np.testing.assert_allclose(fast.coefs, slow.coefs, atol=1e-7)
+    np.testing.assert_allclose(fast.intercepts, slow.intercepts, atol=1e-7)
+    assert (fast.dual_gaps <= fast.tol).all()  # the KKT certificate at every alpha
+    if kwargs.get("fit_intercept", True):  # else the constant column is the intercept
+        assert np.all(fast.coefs[:, 3] == 0.0)
+
+
+def test_handoff_to_the_python_driver_gives_the_same_fit(monkeypatch):
+    """A single fit polishes past its tolerance, asking the least-squares step for more
+    than a gap certifies: the compiled loop hands that alpha over, the Python driver ends
+    it with an exact solve on the support."""
+    X, y, _ = _data("binomial", n=300, p=20, seed=3)
+    statuses = []
+    original = irls.irls_path
+
+    def spy(*args):
+        out = original(*args)
+        statuses.append(out[0])
+        return out
+
+    monkeypatch.setattr(irls, "irls_path", spy)
+    fast = penalized.LogisticRegression(C=0.5, l1_ratio=1.0, solver="saga", tol=1e-10,
+                                        max_iter=1000).fit(X, y)
+    assert irls.STATUS_HANDOFF in statuses
+    _python_only(monkeypatch)
+    slow = penalized.LogisticRegression(C=0.5, l1_ratio=1.0, solver="saga", tol=1e-10,
+                                        max_iter=1000).fit(X, y)
+    np.testing.assert_allclose(fast.coef_, slow.coef_, atol=1e-9)
+    np.testing.assert_allclose(fast.intercept_, slow.intercept_, atol=1e-9)
