@@ -39,10 +39,6 @@ INNER_FLOOR = 0.3
 # on correlated columns, which otherwise makes epochs explode as the support grows.
 ANDERSON_K = 5
 ANDERSON_GAP = 10  # epochs between the samples extrapolated from
-# A warm-started working set (the next alpha of a path, the next Newton step of a GLM) is
-# often solved after an epoch or two: its gap is also checked after each of the first
-# EARLY_CHECKS epochs, not only every gap_freq.
-EARLY_CHECKS = 2
 # The exact jump on a support (its Gram block plus a k^3 / 6 Cholesky) may cost this many
 # epochs of the working set plus the epochs spent since the last jump, so that jumps at
 # most double the work when the support keeps changing.
@@ -516,7 +512,7 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
                                                    lo, hi, free, weights)
                 if polish:
                     on_face = False  # the extrapolated point is a mix, not the face's minimizer
-            elif n_inner % gap_freq == 0 or n_inner <= EARLY_CHECKS:
+            elif n_inner % gap_freq == 0:
                 _ops.full_grad(store, state, ws, m, v)
                 primal, dual, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi, free)
                 gap_ws = primal - dual

@@ -19,10 +19,12 @@ that point.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from penalized._kernels import _ops
-from penalized._kernels.cd_dense import FAST
+from penalized._kernels.cd_dense import FAST, DenseStore
+from penalized._kernels.cd_gram import GramStore
 from penalized._kernels.cd_path import ANDERSON_K, _solve_one
 
 BINOMIAL = 0
@@ -120,55 +122,168 @@ def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight):
     return worst
 
 
+def prepare(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq, col_norm, l2w,
+            coef, state, refresh, built):
+    """Fill `store` for the least-squares model with weights hw / total and response z on
+    the features keep[:n_keep]; returns (z_mean, yy): the response's weighted mean (the model's
+    intercept is z_mean - means . b, means the columns' weighted means: the dense store's
+    own x_mean, a separate array for the Gram) and weighted sum of squares once centred.
+    coef is the starting point: a column constant under
+    the weights gets coefficient 0 when nothing else pins it (as `solver.solve_arrays`).
+
+    Dense storage recomputes everything. Gram storage rebuilds its Gram block (n k^2) only
+    when `refresh`; otherwise hw must be the weights it was built with (the caller keeps
+    them: a stale curvature), candidates new to the block are added to it (n per block
+    column), and q = X_c' W z_c and yy are recomputed. built[j] marks the block's columns.
+    """
+
+
+@overload(prepare, jit_options={"fastmath": FAST})
+def _prepare_dense(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq,
+                   col_norm, l2w, coef, state, refresh, built):
+    if not (isinstance(store, types.BaseNamedTuple) and store.instance_class is DenseStore):
+        return None
+
+    def impl(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq, col_norm,
+             l2w, coef, state, refresh, built):
+        n = X.shape[0]
+        w, y_c = store.w, store.y
+        z_mean = _weigh(hw, total, z, fit_intercept, w, y_c)
+        yy = 0.0
+        for i in range(n):
+            state[i] = y_c[i]
+            yy += w[i] * y_c[i] * y_c[i]
+        for t in range(n_keep):
+            j = keep[t]
+            _moments(X, w, j, fit_intercept, means, col_sq, col_norm)
+            if col_sq[j] == 0.0 and l2w[j] == 0.0:
+                coef[j] = 0.0
+            if coef[j] != 0.0:
+                _ops.update(store, state, j, coef[j])
+        return z_mean, yy
+
+    return impl
+
+
+@overload(prepare, jit_options={"fastmath": FAST})
+def _prepare_gram(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq,
+                  col_norm, l2w, coef, state, refresh, built):
+    if not (isinstance(store, types.BaseNamedTuple) and store.instance_class is GramStore):
+        return None
+
+    def impl(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq, col_norm,
+             l2w, coef, state, refresh, built):
+        n = X.shape[0]
+        Q, q = store.Q, store.q
+        w = np.empty(n)
+        y_c = np.empty(n)
+        z_mean = _weigh(hw, total, z, fit_intercept, w, y_c)
+        if refresh:
+            # B = W^1/2 (X_K - 1 x_mean_K'), Q_KK = B'B by BLAS
+            for j in range(Q.shape[0]):
+                built[j] = 0
+            root = np.sqrt(w)
+            B = np.empty((n_keep, n))  # row t: column keep[t], so B' is column-major
+            for t in range(n_keep):
+                j = keep[t]
+                _moments(X, w, j, fit_intercept, means, col_sq, col_norm)
+                m = means[j]
+                for i in range(n):
+                    B[t, i] = root[i] * (X[i, j] - m)
+            block = np.dot(B, B.T)
+            for a in range(n_keep):
+                built[keep[a]] = 1
+                for c in range(n_keep):
+                    Q[keep[c], keep[a]] = block[c, a]
+                Q[keep[a], keep[a]] = col_sq[keep[a]]  # the two-pass sum, as the diagonal
+        else:
+            # the block's own weights: a candidate new to it costs a pass per block column
+            for t in range(n_keep):
+                a = keep[t]
+                if built[a]:
+                    continue
+                _moments(X, w, a, fit_intercept, means, col_sq, col_norm)
+                for c in range(Q.shape[0]):
+                    if built[c]:
+                        s = 0.0
+                        for i in range(n):
+                            s += w[i] * (X[i, a] - means[a]) * (X[i, c] - means[c])
+                        Q[a, c] = s
+                        Q[c, a] = s
+                Q[a, a] = col_sq[a]
+                built[a] = 1
+        yy = 0.0
+        for i in range(n):
+            yy += w[i] * y_c[i] * y_c[i]
+        store.yy[0] = yy
+        for t in range(n_keep):
+            j = keep[t]
+            m = means[j]
+            s = 0.0
+            for i in range(n):
+                s += w[i] * (X[i, j] - m) * y_c[i]
+            q[j] = s
+            state[j] = s
+            if col_sq[j] == 0.0 and l2w[j] == 0.0:
+                coef[j] = 0.0
+        for t in range(n_keep):
+            j = keep[t]
+            if coef[j] != 0.0:
+                _ops.update(store, state, j, coef[j])
+        return z_mean, yy
+
+    return impl
+
+
 @njit(cache=True, fastmath=FAST)
-def _wls_store(store, X, hw, total, z, keep, n_keep, fit_intercept, col_sq, col_norm, l2w,
-               coef, state):
-    """Fill the dense store for the least-squares model with weights hw / total and
-    response z on the features keep[:n_keep]; returns the response's weighted mean (the
-    model's intercept is z_mean - x_mean . b). The store's arrays are overwritten; coef is
-    the starting point, with a constant column's coefficient set to 0 when nothing else
-    pins it (as `solver.solve_arrays` does)."""
-    n = X.shape[0]
-    w, x_mean, y_c = store.w, store.x_mean, store.y
+def _weigh(hw, total, z, fit_intercept, w, y_c):
+    """w = hw / total and y_c = z - z_mean (z_mean its weighted mean, or 0 without an
+    intercept); returns z_mean."""
     z_mean = 0.0
-    for i in range(n):
+    for i in range(hw.shape[0]):
         w[i] = hw[i] / total
         z_mean += w[i] * z[i]
     if not fit_intercept:
         z_mean = 0.0
-    for i in range(n):
+    for i in range(hw.shape[0]):
         y_c[i] = z[i] - z_mean
-        state[i] = y_c[i]
-    for t in range(n_keep):
-        j = keep[t]
-        m = 0.0
-        if fit_intercept:
-            for i in range(n):
-                m += w[i] * X[i, j]
-        s = 0.0
-        for i in range(n):
-            d = X[i, j] - m
-            s += w[i] * d * d
-        # a column constant up to rounding carries residue, not data (design._zero_constant)
-        if s <= 1e-26 * (s + m * m):
-            s = 0.0
-        x_mean[j] = m
-        col_sq[j] = s
-        col_norm[j] = np.sqrt(s)
-        if s == 0.0 and l2w[j] == 0.0:
-            coef[j] = 0.0
-        b = coef[j]
-        if b != 0.0:
-            _ops.update(store, state, j, b)
     return z_mean
+
+
+@njit(cache=True, fastmath=FAST)
+def _moments(X, w, j, fit_intercept, x_mean, col_sq, col_norm):
+    """x_mean[j], col_sq[j], col_norm[j]: column j's weighted mean and centred sum of
+    squares (two passes), 0 for a column constant up to rounding (design._zero_constant)."""
+    n = X.shape[0]
+    m = 0.0
+    if fit_intercept:
+        for i in range(n):
+            m += w[i] * X[i, j]
+    s = 0.0
+    for i in range(n):
+        d = X[i, j] - m
+        s += w[i] * d * d
+    if s <= 1e-26 * (s + m * m):
+        s = 0.0
+    x_mean[j] = m
+    col_sq[j] = s
+    col_norm[j] = np.sqrt(s)
 
 
 @njit(cache=True)
 def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo, hi,
               fit_intercept, tol_kkt, intercept_weight, max_iter, max_epochs,
               step_max_epochs, polish, ws_min, gap_freq, inner_ratio, gap_rounding, free,
-              coef, b0, eta, grad, coefs_out, b0_out, steps_out, kkt_out):
+              means, stale_ratio, coef, b0, eta, grad, coefs_out, b0_out, steps_out, kkt_out):
     """Solve at each alpha in order, warm-started (see the module docstring).
+
+    means (p,): the columns' weighted means, the dense store's own x_mean for that storage.
+    stale_ratio > 0 (Gram storage) lets a step keep the curvature, hence the Gram block, of
+    an earlier one while every sample's curvature is within that ratio of it and the last
+    stale step cut the violation at least 4-fold (new candidates join the block): the
+    step's model is then F's gradient with an older Hessian (a quasi-Newton step; the line
+    search keeps F decreasing, the KKT test is on F itself). Along a path the weights move
+    slowly, and the n k^2 Gram block was the cost of each step.
 
     coef (p,) and b0 (1,) are the starting point, updated in place; eta must equal
     offset + b0 + X coef and grad its gradient (`_gradient`) on entry, and they are kept in
@@ -202,6 +317,10 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
     ws = np.empty(p, dtype=np.int64)
     keep = np.empty(p, dtype=np.int64)
     rng_state = np.zeros(0, dtype=np.int64)
+    h_used = np.empty(n)
+    built = np.zeros(p, dtype=np.int64)
+    have_model = False
+    force_refresh = True
     derivatives(family, y, eta, hmin, g, h)
     for i in range(n):
         work[i] = sw[i] * g[i]
@@ -232,11 +351,18 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                     screened[j] = 0
                 else:
                     screened[j] = 1
+            refresh = stale_ratio <= 0.0 or force_refresh or not have_model
+            for i in range(n):
+                refresh = refresh or (sw[i] > 0.0 and
+                                      abs(h[i] - h_used[i]) > stale_ratio * h_used[i])
+            if refresh:
+                for i in range(n):
+                    h_used[i] = h[i]
             total = 0.0
             for i in range(n):
-                hw[i] = sw[i] * h[i]
+                hw[i] = sw[i] * h_used[i]
                 total += hw[i]
-                z[i] = (eta[i] - offset[i]) - g[i] / h[i]
+                z[i] = (eta[i] - offset[i]) - g[i] / h_used[i]
             for j in range(p):
                 new_coef[j] = coef[j]
             if n_keep == 0:
@@ -246,8 +372,9 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                         new_b0 += hw[i] * z[i]
                     new_b0 /= total
             else:
-                z_mean = _wls_store(store, X, hw, total, z, keep, n_keep, fit_intercept,
-                                    col_sq, col_norm, l2w, new_coef, state)
+                z_mean, null = prepare(store, X, hw, total, z, keep, n_keep, fit_intercept, means,
+                                 col_sq, col_norm, l2w, new_coef, state, refresh, built)
+                have_model = True
                 alpha_w = alpha * S / total
                 top_sq = 0.0
                 top_l2 = 0.0
@@ -258,9 +385,6 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                     top_sq = max(top_sq, col_sq[j])
                     top_l2 = max(top_l2, l2[j])
                 curvature = top_sq + top_l2
-                null = 0.0
-                for i in range(n):
-                    null += store.w[i] * store.y[i] * store.y[i]
                 # newton._gap_for_gradient: F's gradient is total / S times the model's
                 error = STEP_ACCURACY * target * S / total
                 tol = 1e-4
@@ -279,7 +403,7 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                 if fit_intercept:
                     for t in range(n_keep):
                         j = keep[t]
-                        new_b0 -= store.x_mean[j] * new_coef[j]
+                        new_b0 -= means[j] * new_coef[j]
                 else:
                     new_b0 = 0.0
             # backtrack from the full step until F does not increase (newton._line_search)
@@ -324,6 +448,7 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
             # a step that leaves F equal in floating point but lowers the violation is
             # progress (strongly curved problems near their optimum)
             stalled = new_value >= value and kkt >= 0.5 * last_kkt
+            force_refresh = not refresh and kkt > 0.25 * last_kkt
             value = new_value
             if stalled:
                 if accuracy < 1e-6:
