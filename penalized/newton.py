@@ -278,23 +278,19 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
     else:
         intercept = 0.0
     eta = offset + intercept + _matvec(fit.X, coef)
-    results = []
     alphas = np.asarray(alphas, dtype=np.float64)
-    start, steps_taken = 0, 0
     if _compiled_applies(fit, alphas):
-        results, start, steps_taken, intercept, eta = _compiled_path(
-            fit, alphas, tol_kkt, int_weight, max_iter, max_epochs, polish, coef, intercept,
-            eta, warn)
+        return _compiled_path(fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
+                              polish, coef, intercept, eta, warn)
+    results = []
     grad, grad0 = fit.gradient(eta)  # then always the gradient at the current eta
-    for k in range(start, alphas.shape[0]):
-        alpha = alphas[k]
+    for k, alpha in enumerate(alphas):
         # the strong rule's previous alpha: the last level solved (this one after a step)
         alpha_prev = max(alphas[k - 1], alpha) if k else alpha
         value = fit.objective(eta, coef, alpha)
         kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w, problem.lower_bounds,
                             problem.upper_bounds, int_weight)
-        # steps the compiled loop already took at this alpha before handing it over
-        steps = steps_taken if k == start else 0
+        steps = 0
         # One step past the tolerance: Newton's convergence is quadratic, so that step buys
         # many digits for one least-squares solve (refits then agree far below tol).
         extra = int(polish)
@@ -357,9 +353,7 @@ def _compiled_applies(fit: _Fit, alphas: np.ndarray) -> bool:
 
 def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs, polish,
                    coef, intercept, eta, warn):
-    """Run `irls.irls_path` from (coef, intercept, eta), coef updated in place; returns
-    (results, k, steps, intercept, eta): the FitResults of alphas[:k], and where the Python
-    driver takes over (k = len(alphas) when the loop finished, after `steps` steps at k)."""
+    """`solve_glm`'s results from `irls.irls_path`, started at (coef, intercept, eta)."""
     problem = fit.problem
     X = np.asfortranarray(fit.X)  # the Gram design's X may be row-major: one copy then
     n, p = X.shape
@@ -381,7 +375,7 @@ def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
     n_alphas = alphas.shape[0]
     coefs, b0s = np.empty((n_alphas, p)), np.empty(n_alphas)
     steps, kkts = np.empty(n_alphas, dtype=np.int64), np.empty(n_alphas)
-    status, k, taken = irls.irls_path(
+    irls.irls_path(
         store, np.empty(n), X, fit.y, np.ascontiguousarray(fit.sw, dtype=np.float64),
         np.ascontiguousarray(fit.offset, dtype=np.float64), family, hmin, alphas, fit.l1w,
         fit.l2w, problem.lower_bounds, problem.upper_bounds, problem.fit_intercept, tol_kkt,
@@ -389,13 +383,13 @@ def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
         gap_freq, PATH_INNER_RATIO, GAP_ROUNDING, free, means, stale, coef, b0, eta,
         np.empty(p), coefs, b0s, steps, kkts)
     results = []
-    for j in range(k):
+    for j in range(n_alphas):
         result = FitResult(coefs[j].copy(), float(b0s[j]), int(steps[j]), float(kkts[j]),
                            tol_kkt)
         if warn and not result.converged:
             _warn(alphas[j], fit.family.name, max_iter, result.gap, tol_kkt, result.n_iter)
         results.append(result)
-    return results, int(k), int(taken), float(b0[0]), eta
+    return results
 
 
 def _warn_if_separated(used, correct) -> None:

@@ -12,10 +12,11 @@ then backtrack until F does not increase, and stop on the KKT violation of F. Ru
 whole loop compiled removes the Python work around each least-squares solve (designs,
 array copies, dispatch), which was three quarters of a logistic path on 100 x 1000.
 
-The Python driver keeps what this loop does not do (ridge's exact steps, unpenalized
-unbounded features, sparse or Gram storage, accuracy below what a gap certifies): the loop
-stops with STATUS_HANDOFF at the first step that needs it, and `solve_glm` goes on from
-that point.
+The Python driver keeps what this loop does not do: ridge's exact steps, unpenalized
+unbounded features, sparse X, alpha = 0. Where a step asks for more accuracy than a gap
+certifies (the polishing step of a single fit), the Python driver adds an exact solve on
+the support; here the solve's own jump to the minimizer of its support (`cd_path._jump`)
+and the rounding floor end it there.
 """
 
 import numpy as np
@@ -33,8 +34,6 @@ MAX_ETA = 700.0  # as families.MAX_ETA: e^700 is the largest Poisson mean kept f
 MAX_HALVINGS = 40
 FORCING = 0.1
 STEP_ACCURACY = 1.0
-STATUS_DONE = 0
-STATUS_HANDOFF = 1
 
 
 @njit(cache=True)
@@ -286,10 +285,9 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
     slowly, and the n k^2 Gram block was the cost of each step.
 
     coef (p,) and b0 (1,) are the starting point, updated in place; eta must equal
-    offset + b0 + X coef and grad its gradient (`_gradient`) on entry, and they are kept in
-    step. Writes coefs_out[k], b0_out[k], steps_out[k] (Newton steps) and kkt_out[k]
-    (violation reached). Returns (status, k, steps): STATUS_DONE, or STATUS_HANDOFF when
-    alpha k needs the Python driver, after `steps` steps already taken at that alpha.
+    offset + b0 + X coef on entry and is kept in step; grad (p,) is scratch (the gradient
+    at the current point). Writes coefs_out[k], b0_out[k], steps_out[k] (Newton steps) and kkt_out[k]
+    (violation reached).
     """
     n, p = X.shape
     S = 0.0
@@ -390,10 +388,9 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                 tol = 1e-4
                 if curvature > 0.0 and null > 0.0:
                     tol = min(error * error / (2.0 * curvature) / null, 1e-4)
-                if tol < 1e-16:
-                    # below what a gap certifies: the Python driver finishes with an exact
-                    # solve on the support
-                    return STATUS_HANDOFF, k, steps
+                # below 1e-16 a gap certifies nothing: the solve then ends on the exact
+                # minimizer of its support (`cd_path._jump`, and the rounding floor)
+                tol = max(tol, 1e-16)
                 epochs = min(max_epochs, step_max_epochs) if kkt > tol_kkt else max_epochs
                 _solve_one(store, state, new_coef, v, l1, l2, lo, hi, col_sq, col_norm, free,
                            tol * null, gap_rounding * null, inner_ratio, epochs, True, ws_min,
@@ -459,4 +456,3 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
         b0_out[k] = b0[0]
         steps_out[k] = steps
         kkt_out[k] = kkt
-    return STATUS_DONE, alphas.shape[0], np.int64(0)
