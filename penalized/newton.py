@@ -260,6 +260,9 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
     max_iter bounds the Newton steps per alpha. FitResult.gap holds the KKT violation
     reached and FitResult.tol the bound it had to meet. polish=True (single fits) takes one
     precise step past the tolerance; along a path the next alpha refines anyway.
+
+    Dense X runs compiled (`_compiled_applies`); with a Gram design over a row-major X,
+    that loop reads a column-major copy of X, made once per call.
     """
     y = family.check_y(problem.y)
     n = y.shape[0]
