@@ -30,9 +30,10 @@ from sklearn.exceptions import ConvergenceWarning
 from penalized._kernels import irls
 from penalized._kernels.cd_dense import DenseStore
 from penalized._kernels.cd_gram import GramStore
+from penalized._kernels.cd_sparse import SparseStore
 from penalized._problem import Problem
 from penalized._validation import choose_design
-from penalized.design import DenseDesign, GramDesign, raw_X
+from penalized.design import DenseDesign, GramDesign, SparseDesign, raw_X
 from penalized.families import MIN_HESSIAN, Multinomial
 from penalized.results import FitResult
 from penalized.solver import (
@@ -261,8 +262,8 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
     reached and FitResult.tol the bound it had to meet. polish=True (single fits) takes one
     precise step past the tolerance; along a path the next alpha refines anyway.
 
-    Dense X runs compiled (`_compiled_applies`); with a Gram design over a row-major X,
-    that loop reads a column-major copy of X, made once per call.
+    Dense and sparse X run compiled (`_compiled_applies`); with a Gram design over a
+    row-major X, that loop reads a column-major copy of X, made once per call.
     """
     y = family.check_y(problem.y)
     n = y.shape[0]
@@ -282,18 +283,21 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         intercept = 0.0
     eta = offset + intercept + _matvec(fit.X, coef)
     alphas = np.asarray(alphas, dtype=np.float64)
+    results, start, steps_taken = [], 0, 0
     if _compiled_applies(fit, alphas):
-        return _compiled_path(fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
-                              polish, coef, intercept, eta, warn)
-    results = []
+        results, start, steps_taken, intercept, eta = _compiled_path(
+            fit, alphas, tol_kkt, int_weight, max_iter, max_epochs, polish, coef, intercept,
+            eta, warn)
     grad, grad0 = fit.gradient(eta)  # then always the gradient at the current eta
-    for k, alpha in enumerate(alphas):
+    for k in range(start, alphas.shape[0]):
+        alpha = alphas[k]
         # the strong rule's previous alpha: the last level solved (this one after a step)
         alpha_prev = max(alphas[k - 1], alpha) if k else alpha
         value = fit.objective(eta, coef, alpha)
         kkt = kkt_violation(grad, grad0, coef, alpha, fit.l1w, fit.l2w, problem.lower_bounds,
                             problem.upper_bounds, int_weight)
-        steps = 0
+        # steps the compiled loop already took at this alpha before handing it over
+        steps = steps_taken if k == start else 0
         # One step past the tolerance: Newton's convergence is quadratic, so that step buys
         # many digits for one least-squares solve (refits then agree far below tol).
         extra = int(polish)
@@ -338,39 +342,54 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
 
 
 def _compiled_applies(fit: _Fit, alphas: np.ndarray) -> bool:
-    """Whether `irls.irls_path` can run these steps: binomial or Poisson on a dense,
-    column-major X read as it is (no centred copy), every alpha > 0, an l1 term somewhere
-    (else the steps are exact ridge solves), and no unpenalized feature with an open side
-    (whose dual constraint needs the projection the Python driver builds)."""
+    """Whether `irls.irls_path` can run these steps: binomial or Poisson on dense X read
+    as it is (no centred copy; with or without a Gram matrix) or sparse X (no Gram), every
+    alpha > 0, an l1 term somewhere (else the steps are exact ridge solves), and no
+    unpenalized feature with an open side (whose dual constraint needs the projection the
+    Python driver builds)."""
     problem = fit.problem
     design = problem.design
     if isinstance(design, GramDesign):
         design = design.base
+        storage_ok = isinstance(design, DenseDesign)
+    else:
+        storage_ok = isinstance(design, SparseDesign | DenseDesign)
+    storage_ok = storage_ok and (isinstance(design, SparseDesign)
+                                 or design._kernel_X is design.X)
     lo, hi = problem.lower_bounds, problem.upper_bounds
     free = (fit.l1w == 0) & (fit.l2w == 0) & (np.isinf(lo) | np.isinf(hi))
-    return (fit.family.name in ("binomial", "poisson") and isinstance(design, DenseDesign)
-            and design._kernel_X is design.X and design.X.dtype in (np.float32, np.float64)
+    return (fit.family.name in ("binomial", "poisson") and storage_ok
             and not fit.direct and bool(alphas.size) and bool((alphas > 0).all())
             and not free.any())
 
 
 def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs, polish,
                    coef, intercept, eta, warn):
-    """`solve_glm`'s results from `irls.irls_path`, started at (coef, intercept, eta)."""
+    """Run `irls.irls_path` from (coef, intercept, eta), coef updated in place; returns
+    (results, k, steps, intercept, eta): the FitResults of alphas[:k], and where the Python
+    driver takes over (k = len(alphas) when the loop finished, after `steps` steps at k)."""
     problem = fit.problem
-    X = np.asfortranarray(fit.X)  # the Gram design's X may be row-major: one copy then
-    n, p = X.shape
+    n, p = fit.X.shape
+    state = np.empty(n)
     family = irls.BINOMIAL if fit.family.name == "binomial" else irls.POISSON
     hmin = MIN_HESSIAN
     if family == irls.POISSON:
         scale = float(np.mean(fit.y))
         hmin = MIN_HESSIAN * scale if scale > 0 else MIN_HESSIAN
+    stale, ws_min, gap_freq = 0.0, WS_MIN, GAP_FREQ
     if isinstance(problem.design, GramDesign):
+        X = np.asfortranarray(fit.X)  # X may be row-major: one copy then
         store = GramStore(np.zeros((p, p), order="F"), np.zeros(p), np.zeros(1))
         means, stale, ws_min, gap_freq = np.zeros(p), STALE_CURVATURE, p, 1
+    elif sp.issparse(fit.X):
+        X = np.zeros((0, 0), order="F")  # the store holds the CSC arrays
+        store = SparseStore(fit.X.data, fit.X.indices, fit.X.indptr, np.zeros(p),
+                            np.empty(n), np.empty(n))
+        means, state = store.x_mean, np.empty(n + 1)
     else:
+        X = fit.X
         store = DenseStore(X, np.zeros(p), np.empty(n), np.empty(n), np.empty(n))
-        means, stale, ws_min, gap_freq = store.x_mean, 0.0, WS_MIN, GAP_FREQ
+        means = store.x_mean
     empty = np.zeros(0, dtype=np.int64)
     free = free_projection(problem.design, store, np.empty(n), empty, empty)
     b0 = np.array([intercept])
@@ -378,21 +397,21 @@ def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
     n_alphas = alphas.shape[0]
     coefs, b0s = np.empty((n_alphas, p)), np.empty(n_alphas)
     steps, kkts = np.empty(n_alphas, dtype=np.int64), np.empty(n_alphas)
-    irls.irls_path(
-        store, np.empty(n), X, fit.y, np.ascontiguousarray(fit.sw, dtype=np.float64),
+    status, k, taken = irls.irls_path(
+        store, state, X, fit.y, np.ascontiguousarray(fit.sw, dtype=np.float64),
         np.ascontiguousarray(fit.offset, dtype=np.float64), family, hmin, alphas, fit.l1w,
         fit.l2w, problem.lower_bounds, problem.upper_bounds, problem.fit_intercept, tol_kkt,
         int_weight, int(max_iter), int(max_epochs), STEP_MAX_EPOCHS, bool(polish), ws_min,
         gap_freq, PATH_INNER_RATIO, GAP_ROUNDING, free, means, stale, coef, b0, eta,
         np.empty(p), coefs, b0s, steps, kkts)
     results = []
-    for j in range(n_alphas):
+    for j in range(k):
         result = FitResult(coefs[j].copy(), float(b0s[j]), int(steps[j]), float(kkts[j]),
                            tol_kkt)
         if warn and not result.converged:
             _warn(alphas[j], fit.family.name, max_iter, result.gap, tol_kkt, result.n_iter)
         results.append(result)
-    return results
+    return results, int(k), int(taken), float(b0[0]), eta
 
 
 def _warn_if_separated(used, correct) -> None:

@@ -13,10 +13,12 @@ whole loop compiled removes the Python work around each least-squares solve (des
 array copies, dispatch), which was three quarters of a logistic path on 100 x 1000.
 
 The Python driver keeps what this loop does not do: ridge's exact steps, unpenalized
-unbounded features, sparse X, alpha = 0. Where a step asks for more accuracy than a gap
-certifies (the polishing step of a single fit), the Python driver adds an exact solve on
-the support; here the solve's own jump to the minimizer of its support (`cd_path._jump`)
-and the rounding floor end it there.
+unbounded features, a Gram matrix of sparse X, alpha = 0, and a step that asks for more
+accuracy than a gap certifies (the polishing step of a single fit, strongly curved
+problems), which it ends with an exact solve on the support: the loop stops with
+STATUS_HANDOFF at the first such step, and `solve_glm` goes on from that point. (Clamping
+the tolerance instead and relying on the solver's own jump to the support's minimizer
+stalled short of the KKT tolerance on a ridge-heavy elastic net.)
 """
 
 import numpy as np
@@ -27,10 +29,13 @@ from penalized._kernels import _ops
 from penalized._kernels.cd_dense import FAST, DenseStore
 from penalized._kernels.cd_gram import GramStore
 from penalized._kernels.cd_path import ANDERSON_K, _solve_one
+from penalized._kernels.cd_sparse import SparseStore
 
 BINOMIAL = 0
 POISSON = 1
 MAX_ETA = 700.0  # as families.MAX_ETA: e^700 is the largest Poisson mean kept finite
+STATUS_DONE = 0
+STATUS_HANDOFF = 1
 MAX_HALVINGS = 40
 FORCING = 0.1
 STEP_ACCURACY = 1.0
@@ -79,17 +84,75 @@ def _penalty(coef, alpha, l1w, l2w):
     return alpha * s
 
 
+def column_dot(store, X, j, v):
+    """sum_i X[i, j] v[i], X's raw (uncentred) column j: from X itself for the dense and
+    Gram storages, from the store's CSC arrays for the sparse one (X is then unused)."""
+
+
+def column_axpy(store, X, j, a, out):
+    """out += a X[:, j] (raw column), read as in `column_dot`."""
+
+
+def _reads_dense_x(store):
+    return isinstance(store, types.BaseNamedTuple) and store.instance_class in (DenseStore,
+                                                                                  GramStore)
+
+
+def _is_sparse(store):
+    return isinstance(store, types.BaseNamedTuple) and store.instance_class is SparseStore
+
+
+@overload(column_dot, jit_options={"fastmath": FAST})
+def _column_dot_dense(store, X, j, v):
+    if _reads_dense_x(store):
+        def impl(store, X, j, v):
+            s = 0.0
+            for i in range(X.shape[0]):
+                s += X[i, j] * v[i]
+            return s
+        return impl
+    return None
+
+
+@overload(column_dot, jit_options={"fastmath": FAST})
+def _column_dot_sparse(store, X, j, v):
+    if _is_sparse(store):
+        def impl(store, X, j, v):
+            s = 0.0
+            for k in range(store.indptr[j], store.indptr[j + 1]):
+                s += store.data[k] * v[store.indices[k]]
+            return s
+        return impl
+    return None
+
+
+@overload(column_axpy, jit_options={"fastmath": FAST})
+def _column_axpy_dense(store, X, j, a, out):
+    if _reads_dense_x(store):
+        def impl(store, X, j, a, out):
+            for i in range(X.shape[0]):
+                out[i] += a * X[i, j]
+        return impl
+    return None
+
+
+@overload(column_axpy, jit_options={"fastmath": FAST})
+def _column_axpy_sparse(store, X, j, a, out):
+    if _is_sparse(store):
+        def impl(store, X, j, a, out):
+            for k in range(store.indptr[j], store.indptr[j + 1]):
+                out[store.indices[k]] += a * store.data[k]
+        return impl
+    return None
+
+
 @njit(cache=True, fastmath=FAST)
-def _gradient(X, sw_g, S, grad):
+def _gradient(store, X, sw_g, S, grad):
     """grad = X' sw_g / S; returns the intercept's, sum(sw_g) / S."""
-    n, p = X.shape
-    for j in range(p):
-        s = 0.0
-        for i in range(n):
-            s += X[i, j] * sw_g[i]
-        grad[j] = s / S
+    for j in range(grad.shape[0]):
+        grad[j] = column_dot(store, X, j, sw_g) / S
     total = 0.0
-    for i in range(n):
+    for i in range(sw_g.shape[0]):
         total += sw_g[i]
     return total / S
 
@@ -234,6 +297,56 @@ def _prepare_gram(store, X, hw, total, z, keep, n_keep, fit_intercept, means, co
     return impl
 
 
+@overload(prepare, jit_options={"fastmath": FAST})
+def _prepare_sparse(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq,
+                    col_norm, l2w, coef, state, refresh, built):
+    if not _is_sparse(store):
+        return None
+
+    def impl(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq, col_norm,
+             l2w, coef, state, refresh, built):
+        n = hw.shape[0]
+        data, indices, indptr, w, y_c = store.data, store.indices, store.indptr, store.w, \
+            store.y
+        z_mean = _weigh(hw, total, z, fit_intercept, w, y_c)
+        yy = 0.0
+        for i in range(n):
+            state[i] = y_c[i]
+            yy += w[i] * y_c[i] * y_c[i]
+        state[n] = 0.0  # the centring shift x_mean . b (see cd_sparse)
+        for t in range(n_keep):
+            j = keep[t]
+            m = 0.0
+            if fit_intercept:
+                for k in range(indptr[j], indptr[j + 1]):
+                    m += w[indices[k]] * data[k]
+            # the stored entries, plus the implicit zeros' weight times m^2
+            # (cd_sparse.sparse_centred_col_sq)
+            s = 0.0
+            w_stored = 0.0
+            for k in range(indptr[j], indptr[j + 1]):
+                d = data[k] - m
+                s += w[indices[k]] * d * d
+                w_stored += w[indices[k]]
+            rest = 1.0 - w_stored
+            stored = indptr[j + 1] - indptr[j]
+            if stored == n or rest <= 1e-15 * (stored + 1):
+                rest = 0.0
+            s += rest * m * m
+            if s <= 1e-26 * (s + m * m):
+                s = 0.0
+            means[j] = m
+            col_sq[j] = s
+            col_norm[j] = np.sqrt(s)
+            if s == 0.0 and l2w[j] == 0.0:
+                coef[j] = 0.0
+            if coef[j] != 0.0:
+                _ops.update(store, state, j, coef[j])
+        return z_mean, yy
+
+    return impl
+
+
 @njit(cache=True, fastmath=FAST)
 def _weigh(hw, total, z, fit_intercept, w, y_c):
     """w = hw / total and y_c = z - z_mean (z_mean its weighted mean, or 0 without an
@@ -286,10 +399,13 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
 
     coef (p,) and b0 (1,) are the starting point, updated in place; eta must equal
     offset + b0 + X coef on entry and is kept in step; grad (p,) is scratch (the gradient
-    at the current point). Writes coefs_out[k], b0_out[k], steps_out[k] (Newton steps) and kkt_out[k]
-    (violation reached).
+    at the current point). Writes coefs_out[k], b0_out[k], steps_out[k] (Newton steps) and
+    kkt_out[k] (violation reached). Returns (status, k, steps): STATUS_DONE, or
+    STATUS_HANDOFF when alpha k needs the Python driver, after `steps` steps at it. X is
+    read through `column_dot`/`column_axpy` (unused with sparse storage, whose store holds
+    the CSC arrays).
     """
-    n, p = X.shape
+    n, p = y.shape[0], coef.shape[0]
     S = 0.0
     for i in range(n):
         S += sw[i]
@@ -322,7 +438,7 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
     derivatives(family, y, eta, hmin, g, h)
     for i in range(n):
         work[i] = sw[i] * g[i]
-    grad0 = _gradient(X, work, S, grad)
+    grad0 = _gradient(store, X, work, S, grad)
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
         alpha_prev = max(alphas[k - 1], alpha) if k > 0 else alpha
@@ -388,9 +504,10 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                 tol = 1e-4
                 if curvature > 0.0 and null > 0.0:
                     tol = min(error * error / (2.0 * curvature) / null, 1e-4)
-                # below 1e-16 a gap certifies nothing: the solve then ends on the exact
-                # minimizer of its support (`cd_path._jump`, and the rounding floor)
-                tol = max(tol, 1e-16)
+                if tol < 1e-16:
+                    # below what a gap certifies: the Python driver finishes the step with
+                    # an exact solve on the support
+                    return STATUS_HANDOFF, k, steps
                 epochs = min(max_epochs, step_max_epochs) if kkt > tol_kkt else max_epochs
                 _solve_one(store, state, new_coef, v, l1, l2, lo, hi, col_sq, col_norm, free,
                            tol * null, gap_rounding * null, inner_ratio, epochs, True, ws_min,
@@ -410,8 +527,7 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
             for j in range(p):
                 d = new_coef[j] - coef[j]
                 if d != 0.0:
-                    for i in range(n):
-                        d_eta[i] += d * X[i, j]
+                    column_axpy(store, X, j, d, d_eta)
             t_step = 1.0
             new_value = value
             accepted = False
@@ -439,7 +555,7 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
             derivatives(family, y, eta, hmin, g, h)
             for i in range(n):
                 work[i] = sw[i] * g[i]
-            grad0 = _gradient(X, work, S, grad)
+            grad0 = _gradient(store, X, work, S, grad)
             last_kkt = kkt
             kkt = kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight)
             # a step that leaves F equal in floating point but lowers the violation is
@@ -456,3 +572,4 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
         b0_out[k] = b0[0]
         steps_out[k] = steps
         kkt_out[k] = kkt
+    return STATUS_DONE, alphas.shape[0], np.int64(0)

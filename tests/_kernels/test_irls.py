@@ -3,6 +3,7 @@ families it mirrors."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import penalized
 from penalized import newton
@@ -70,14 +71,17 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("storage", ["dense", "gram"])
+@pytest.mark.parametrize("storage", ["dense", "gram", "sparse"])
 @pytest.mark.parametrize("family", ["binomial", "poisson"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_compiled_path_equals_the_python_driver(family, case, storage, monkeypatch):
-    """Same coefficients as the Python driver. The dense storage takes the same steps; the
-    Gram storage may keep an older step's curvature (a quasi-Newton step), so it stops at
+    """Same coefficients as the Python driver. The dense and sparse storages take the same
+    steps; the Gram storage may keep an older step's curvature (a quasi-Newton step), so it stops at
     another point within the tolerance."""
-    X, y, rng = _data(family, n=120 if storage == "dense" else 600)
+    X, y, rng = _data(family, n=600 if storage == "gram" else 120)
+    if storage == "sparse":
+        X[np.abs(X) < 0.8] = 0.0
+        X = sp.csc_matrix(X)
     kwargs = dict(CASES[case], precompute=storage == "gram")
     if kwargs.get("sample_weight") == "w":
         kwargs["sample_weight"] = rng.random(X.shape[0]) * 2
@@ -96,30 +100,40 @@ def test_compiled_path_equals_the_python_driver(family, case, storage, monkeypat
 
     monkeypatch.setattr(irls, "irls_path", spy)
     fast = penalized.path(X, y, family=family, n_alphas=30, tol=1e-8, **kwargs)
-    assert calls == ["GramStore" if storage == "gram" else "DenseStore"]
+    assert calls == [f"{storage.capitalize()}Store"]
     _python_only(monkeypatch)
     slow = penalized.path(X, y, family=family, n_alphas=30, tol=1e-8, **kwargs)
-    atol = 1e-7 if storage == "dense" else 1e-5
+    atol = 1e-5 if storage == "gram" else 1e-7
     np.testing.assert_allclose(fast.coefs, slow.coefs, atol=atol)
     np.testing.assert_allclose(fast.intercepts, slow.intercepts, atol=atol)
-    if storage == "dense":  # the same steps, up to a KKT test decided by rounding
+    if storage != "gram":  # the same steps, up to a KKT test decided by rounding
         assert abs(int(fast.n_iter.sum()) - int(slow.n_iter.sum())) <= 2
     assert (fast.dual_gaps <= fast.tol).all()  # the KKT certificate at every alpha
     if kwargs.get("fit_intercept", True):  # else the constant column is the intercept
         assert np.all(fast.coefs[:, 3] == 0.0)
 
 
-def test_single_fit_polishing_matches_the_python_driver(monkeypatch):
+def test_handoff_to_the_python_driver_gives_the_same_fit(monkeypatch):
     """A single fit polishes one step past its tolerance, asking the least-squares step for
-    more than a gap certifies: the Python driver ends it with an exact solve on the
-    support, the compiled loop with the solver's jump to that support's minimizer."""
+    more than a gap certifies: the compiled loop hands that alpha over, and the Python
+    driver ends it with an exact solve on the support."""
     X, y, _ = _data("binomial", n=300, p=20, seed=3)
+    statuses = []
+    original = irls.irls_path
+
+    def spy(*args):
+        out = original(*args)
+        statuses.append(out[0])
+        return out
+
+    monkeypatch.setattr(irls, "irls_path", spy)
     fits = {}
-    for storage in ("compiled", "python"):
-        if storage == "python":
+    for driver in ("compiled", "python"):
+        if driver == "python":
             _python_only(monkeypatch)
-        fits[storage] = penalized.LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10,
-                                                     max_iter=1000).fit(X, y)
+        fits[driver] = penalized.LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10,
+                                                    max_iter=1000).fit(X, y)
+    assert statuses == [irls.STATUS_HANDOFF]
     np.testing.assert_allclose(fits["compiled"].coef_, fits["python"].coef_, atol=1e-9)
     np.testing.assert_allclose(fits["compiled"].intercept_, fits["python"].intercept_,
                                atol=1e-9)
