@@ -37,8 +37,6 @@ MAX_ETA = 700.0  # as families.MAX_ETA: e^700 is the largest Poisson mean kept f
 STATUS_DONE = 0
 STATUS_HANDOFF = 1
 MAX_HALVINGS = 40
-FORCING = 0.1
-STEP_ACCURACY = 1.0
 
 
 @njit(cache=True)
@@ -385,8 +383,9 @@ def _moments(X, w, j, fit_intercept, x_mean, col_sq, col_norm):
 @njit(cache=True)
 def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo, hi,
               fit_intercept, tol_kkt, intercept_weight, max_iter, max_epochs,
-              step_max_epochs, polish, ws_min, gap_freq, inner_ratio, gap_rounding, free,
-              means, stale_ratio, coef, b0, eta, grad, coefs_out, b0_out, steps_out, kkt_out):
+              step_max_epochs, polish, forcing, step_accuracy, ws_min, gap_freq, inner_ratio,
+              gap_rounding, free, means, stale_ratio, coef, b0, eta, grad, coefs_out, b0_out,
+              steps_out, kkt_out):
     """Solve at each alpha in order, warm-started (see the module docstring).
 
     means (p,): the columns' weighted means, the dense store's own x_mean for that storage.
@@ -452,7 +451,7 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
             if kkt <= tol_kkt:
                 extra -= 1
             if kkt > tol_kkt:
-                target = accuracy * max(tol_kkt, FORCING * kkt)
+                target = accuracy * max(tol_kkt, forcing * kkt)
             else:
                 target = accuracy * 1e-4 * tol_kkt
             # the strong rule (newton._Fit.candidates)
@@ -499,8 +498,9 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                     top_sq = max(top_sq, col_sq[j])
                     top_l2 = max(top_l2, l2[j])
                 curvature = top_sq + top_l2
-                # newton._gap_for_gradient: F's gradient is total / S times the model's
-                error = STEP_ACCURACY * target * S / total
+                # newton._gap_for_gradient: F's gradient is total / S times the model's,
+                # and the bound is on its 2-norm over the step's n_keep features
+                error = step_accuracy * np.sqrt(n_keep) * target * S / total
                 tol = 1e-4
                 if curvature > 0.0 and null > 0.0:
                     tol = min(error * error / (2.0 * curvature) / null, 1e-4)
