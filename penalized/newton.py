@@ -408,9 +408,8 @@ def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
         np.ascontiguousarray(fit.offset, dtype=np.float64), family, hmin, alphas, fit.l1w,
         fit.l2w, problem.lower_bounds, problem.upper_bounds, problem.fit_intercept, tol_kkt,
         int_weight, int(max_iter), int(max_epochs), STEP_MAX_EPOCHS, bool(polish), FORCING,
-        STEP_ACCURACY, ws_min,
-        gap_freq, PATH_INNER_RATIO, GAP_ROUNDING, free, means, stale, coef, b0, eta,
-        np.empty(p), coefs, b0s, steps, kkts)
+        STEP_ACCURACY, ws_min, gap_freq, PATH_INNER_RATIO, GAP_ROUNDING, free, means, stale,
+        coef, b0, eta, np.empty(p), coefs, b0s, steps, kkts, np.zeros(n_alphas, dtype=np.int64))
     results = []
     for j in range(k):
         result = FitResult(coefs[j].copy(), float(b0s[j]), int(steps[j]), float(kkts[j]),

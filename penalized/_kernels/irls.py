@@ -380,12 +380,12 @@ def _moments(X, w, j, fit_intercept, x_mean, col_sq, col_norm):
     col_norm[j] = np.sqrt(s)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo, hi,
               fit_intercept, tol_kkt, intercept_weight, max_iter, max_epochs,
               step_max_epochs, polish, forcing, step_accuracy, ws_min, gap_freq, inner_ratio,
               gap_rounding, free, means, stale_ratio, coef, b0, eta, grad, coefs_out, b0_out,
-              steps_out, kkt_out):
+              steps_out, kkt_out, epochs_out):
     """Solve at each alpha in order, warm-started (see the module docstring).
 
     means (p,): the columns' weighted means, the dense store's own x_mean for that storage.
@@ -398,11 +398,11 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
 
     coef (p,) and b0 (1,) are the starting point, updated in place; eta must equal
     offset + b0 + X coef on entry and is kept in step; grad (p,) is scratch (the gradient
-    at the current point). Writes coefs_out[k], b0_out[k], steps_out[k] (Newton steps) and
-    kkt_out[k] (violation reached). Returns (status, k, steps): STATUS_DONE, or
-    STATUS_HANDOFF when alpha k needs the Python driver, after `steps` steps at it. X is
-    read through `column_dot`/`column_axpy` (unused with sparse storage, whose store holds
-    the CSC arrays).
+    at the current point). Writes coefs_out[k], b0_out[k], steps_out[k] (Newton steps),
+    kkt_out[k] (violation reached) and epochs_out[k] (coordinate-descent epochs).
+    Returns (status, k, steps): STATUS_DONE, or STATUS_HANDOFF when alpha k needs the
+    Python driver, after `steps` steps at it. X is read through `column_dot` and
+    `column_axpy` (unused with sparse storage, whose store holds the CSC arrays).
     """
     n, p = y.shape[0], coef.shape[0]
     S = 0.0
@@ -444,6 +444,7 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
         value = loss_sum(family, y, sw, eta) / S + _penalty(coef, alpha, l1w, l2w)
         kkt = kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight)
         steps = np.int64(0)
+        epochs_out[k] = 0
         extra = np.int64(1 if polish else 0)
         accuracy = 1.0
         while (kkt > tol_kkt or (extra > 0 and steps > 0 and kkt > 1e-3 * tol_kkt)) \
@@ -509,10 +510,11 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                     # an exact solve on the support
                     return STATUS_HANDOFF, k, steps
                 epochs = min(max_epochs, step_max_epochs) if kkt > tol_kkt else max_epochs
-                _solve_one(store, state, new_coef, v, l1, l2, lo, hi, col_sq, col_norm, free,
-                           tol * null, gap_rounding * null, inner_ratio, epochs, True, ws_min,
-                           gap_freq, rng_state, screened, cand, ws, score, hist, weights,
-                           False)
+                spent = _solve_one(store, state, new_coef, v, l1, l2, lo, hi, col_sq,
+                                   col_norm, free, tol * null, gap_rounding * null,
+                                   inner_ratio, epochs, True, ws_min, gap_freq, rng_state,
+                                   screened, cand, ws, score, hist, weights, False)[1]
+                epochs_out[k] += spent
                 new_b0 = z_mean
                 if fit_intercept:
                     for t in range(n_keep):
