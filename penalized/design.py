@@ -130,10 +130,14 @@ class DenseDesign(_DataDesign):
         return y_c - (self._kernel_X @ coef - self._kernel_mean @ coef)
 
     def gram(self) -> np.ndarray:
-        """X_c' W X_c, accumulated over row blocks so the temporary stays small."""
+        """X_c' W X_c, accumulated over row blocks so the temporary stays small; one BLAS
+        product of X itself when there is nothing to centre or weigh."""
+        X = self._kernel_X
+        uniform = self.weights.size and (self.weights == self.weights[0]).all()
+        if uniform and not self._kernel_mean.any() and X.dtype == np.float64:
+            return (X.T @ X) * self.weights[0]
         Q = np.zeros((self.n_features, self.n_features))
         root_w = np.sqrt(self.weights)
-        X = self._kernel_X
         for start in range(0, self.n_samples, _BLOCK):
             rows = slice(start, start + _BLOCK)
             # Fortran order: OpenBLAS forms B'B from it up to 30x faster than from C order;
