@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from penalized._kernels.cd_dense import DenseStore, centred_col_sq
+from penalized._kernels.cd_dense import CONSTANT_RTOL, DenseStore, centred_col_sq
 from penalized._kernels.cd_gram import GramStore
 from penalized._kernels.cd_sparse import SparseStore, sparse_centred_col_sq
 
@@ -57,11 +57,6 @@ class _DataDesign:
     def rmatvec(self, v):
         wv = self.weights * v
         return np.asarray(self.X.T @ wv, dtype=np.float64).ravel() - self.x_mean * wv.sum()
-
-
-# A column whose centred sum of squares is below this fraction of its raw one is constant up
-# to rounding (std < 1e-13 |mean|): its residue, not data, would otherwise be fitted.
-CONSTANT_RTOL = 1e-26
 
 
 def _zero_constant(col_sq: np.ndarray, x_mean: np.ndarray) -> np.ndarray:

@@ -26,17 +26,27 @@ class DenseStore(NamedTuple):
     wr: np.ndarray  # scratch (n_samples,)
 
 
+# A column whose centred sum of squares is below this fraction of its raw one is constant up
+# to rounding (std < 1e-13 |mean|): its residue, not data, would otherwise be fitted.
+CONSTANT_RTOL = 1e-26
+
+
+@njit(cache=True, fastmath=FAST, inline="always")
+def centred_sq(X, w, j, m):
+    """sum_i w_i (X[i, j] - m)^2 in one pass, w of shape (1,) meaning all weights equal."""
+    uniform = w.shape[0] == 1
+    s = 0.0
+    for i in range(X.shape[0]):
+        d = X[i, j] - m
+        s += d * d if uniform else w[i] * d * d
+    return s * w[0] if uniform else s
+
+
 @njit(cache=True, fastmath=FAST)
 def centred_col_sq(X, w, x_mean, out):
     """out[j] = sum_i w_i (X[i, j] - x_mean[j])^2 in one pass per column, no temporary."""
-    uniform = w.shape[0] == 1
     for j in range(X.shape[1]):
-        s = 0.0
-        m = x_mean[j]
-        for i in range(X.shape[0]):
-            d = X[i, j] - m
-            s += d * d if uniform else w[i] * d * d
-        out[j] = s * w[0] if uniform else s
+        out[j] = centred_sq(X, w, j, x_mean[j])
 
 
 @njit(cache=True, fastmath=FAST, inline="always")

@@ -32,35 +32,40 @@ def _is_sparse(store):
     return isinstance(store, types.BaseNamedTuple) and store.instance_class is SparseStore
 
 
+@njit(cache=True, fastmath=FAST, inline="always")
+def sparse_centred_sq(data, indices, indptr, n_samples, w, j, m):
+    """sum_i w_i (X[i, j] - m)^2 from column j's stored entries alone: the implicit zeros
+    contribute m^2 times their weight. Exact where E[x^2] - mean^2 would cancel
+    (|mean| >> sd); w of shape (1,) means all weights equal."""
+    uniform = w.shape[0] == 1
+    s = 0.0
+    w_stored = 0.0
+    for k in range(indptr[j], indptr[j + 1]):
+        d = data[k] - m
+        if uniform:
+            s += d * d
+        else:
+            wi = w[indices[k]]
+            s += wi * d * d
+            w_stored += wi
+    stored = indptr[j + 1] - indptr[j]
+    if uniform:
+        return w[0] * (s + (n_samples - stored) * m * m)
+    # the implicit zeros' weight, 1 - w_stored, is rounding residue when every row is
+    # stored (or the unstored rows weigh nothing): m^2 times it made a constant stored
+    # column look like data (sd ~ 1e-8 |mean|)
+    rest = 1.0 - w_stored
+    if stored == n_samples or rest <= 1e-15 * (stored + 1):
+        rest = 0.0
+    return s + rest * m * m
+
+
 @njit(cache=True, fastmath=FAST)
 def sparse_centred_col_sq(data, indices, indptr, n_samples, w, x_mean, out):
-    """out[j] = sum_i w_i (X[i, j] - x_mean[j])^2 from the stored entries alone: the
-    implicit zeros contribute x_mean[j]^2 times their weight. Exact where E[x^2] - mean^2
-    would cancel (|mean| >> sd); no temporary."""
-    uniform = w.shape[0] == 1
+    """out[j] = sum_i w_i (X[i, j] - x_mean[j])^2 for every column (`sparse_centred_sq`),
+    no temporary."""
     for j in range(indptr.shape[0] - 1):
-        m = x_mean[j]
-        s = 0.0
-        w_stored = 0.0
-        for k in range(indptr[j], indptr[j + 1]):
-            d = data[k] - m
-            if uniform:
-                s += d * d
-            else:
-                wi = w[indices[k]]
-                s += wi * d * d
-                w_stored += wi
-        stored = indptr[j + 1] - indptr[j]
-        if uniform:
-            out[j] = w[0] * (s + (n_samples - stored) * m * m)
-        else:
-            # the implicit zeros' weight, 1 - w_stored, is rounding residue when every row
-            # is stored (or the unstored rows weigh nothing): m^2 times it made a constant
-            # stored column look like data (sd ~ 1e-8 |mean|)
-            rest = 1.0 - w_stored
-            if stored == n_samples or rest <= 1e-15 * (stored + 1):
-                rest = 0.0
-            out[j] = s + rest * m * m
+        out[j] = sparse_centred_sq(data, indices, indptr, n_samples, w, j, x_mean[j])
 
 
 @njit(cache=True, fastmath=FAST, inline="always")

@@ -26,10 +26,10 @@ from numba import njit, types
 from numba.extending import overload
 
 from penalized._kernels import _ops
-from penalized._kernels.cd_dense import FAST, DenseStore
+from penalized._kernels.cd_dense import CONSTANT_RTOL, FAST, DenseStore, centred_sq
 from penalized._kernels.cd_gram import GramStore
 from penalized._kernels.cd_path import ANDERSON_K, _solve_one
-from penalized._kernels.cd_sparse import SparseStore
+from penalized._kernels.cd_sparse import SparseStore, sparse_centred_sq
 
 BINOMIAL = 0
 POISSON = 1
@@ -318,20 +318,8 @@ def _prepare_sparse(store, X, hw, total, z, keep, n_keep, fit_intercept, means, 
             if fit_intercept:
                 for k in range(indptr[j], indptr[j + 1]):
                     m += w[indices[k]] * data[k]
-            # the stored entries, plus the implicit zeros' weight times m^2
-            # (cd_sparse.sparse_centred_col_sq)
-            s = 0.0
-            w_stored = 0.0
-            for k in range(indptr[j], indptr[j + 1]):
-                d = data[k] - m
-                s += w[indices[k]] * d * d
-                w_stored += w[indices[k]]
-            rest = 1.0 - w_stored
-            stored = indptr[j + 1] - indptr[j]
-            if stored == n or rest <= 1e-15 * (stored + 1):
-                rest = 0.0
-            s += rest * m * m
-            if s <= 1e-26 * (s + m * m):
+            s = sparse_centred_sq(data, indices, indptr, n, w, j, m)
+            if s <= CONSTANT_RTOL * (s + m * m):
                 s = 0.0
             means[j] = m
             col_sq[j] = s
@@ -369,11 +357,8 @@ def _moments(X, w, j, fit_intercept, x_mean, col_sq, col_norm):
     if fit_intercept:
         for i in range(n):
             m += w[i] * X[i, j]
-    s = 0.0
-    for i in range(n):
-        d = X[i, j] - m
-        s += w[i] * d * d
-    if s <= 1e-26 * (s + m * m):
+    s = centred_sq(X, w, j, m)
+    if s <= CONSTANT_RTOL * (s + m * m):
         s = 0.0
     x_mean[j] = m
     col_sq[j] = s
