@@ -71,26 +71,15 @@ def _penalty(coef, alpha, l1w, l2w):
 def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lower, upper,
                   intercept_weight: float) -> float:
     """Largest violation of  0 in grad_j + alpha l2_j b_j + alpha l1_j d|b_j| + N_box(b_j),
-    and of grad0 = 0 (the intercept's gradient) times intercept_weight (0: no intercept)."""
-    g = grad + alpha * l2w * coef
-    l1 = alpha * l1w
-    if np.isneginf(lower).all() and np.isposinf(upper).all():  # the common case, cheaply
-        viol = np.abs(g)
-        nonzero = coef != 0
-        viol -= l1
-        viol[nonzero] = np.abs(g[nonzero] + l1[nonzero] * np.sign(coef[nonzero]))
-        return max(float(viol.max(initial=0.0)), intercept_weight * abs(grad0))
-    inside = (coef != 0) & (coef > lower) & (coef < upper)
-    viol = np.where(inside, np.abs(g + l1 * np.sign(coef)), 0.0)
-    at_zero = coef == 0
-    up_room = np.where(upper > 0, -g - l1, -np.inf)  # could increase b_j from 0
-    down_room = np.where(lower < 0, g - l1, -np.inf)  # could decrease b_j from 0
-    viol = np.where(at_zero, np.maximum(np.maximum(up_room, down_room), 0.0), viol)
-    at_upper = (coef != 0) & (coef >= upper)
-    viol = np.where(at_upper, np.maximum(g + l1 * np.sign(coef), 0.0), viol)
-    at_lower = (coef != 0) & (coef <= lower)
-    viol = np.where(at_lower, np.maximum(-(g + l1 * np.sign(coef)), 0.0), viol)
-    return max(float(viol.max(initial=0.0)), intercept_weight * abs(grad0))
+    and of grad0 = 0 (the intercept's gradient) times intercept_weight (0: no intercept).
+    The compiled loop's own test (`irls.kkt_violation`), on contiguous float64 copies
+    where the arguments are views (a class's column of a gradient matrix)."""
+    def arr(a):
+        return np.ascontiguousarray(a, dtype=np.float64)
+
+    return float(irls.kkt_violation(arr(grad), float(grad0), arr(coef), float(alpha),
+                                    arr(l1w), arr(l2w), arr(lower), arr(upper),
+                                    float(intercept_weight)))
 
 
 class _Fit:
@@ -355,13 +344,9 @@ def _compiled_applies(fit: _Fit, alphas: np.ndarray) -> bool:
     Python driver builds)."""
     problem = fit.problem
     design = problem.design
-    if isinstance(design, GramDesign):
-        design = design.base
-        storage_ok = isinstance(design, DenseDesign)
-    else:
-        storage_ok = isinstance(design, SparseDesign | DenseDesign)
-    storage_ok = storage_ok and (isinstance(design, SparseDesign)
-                                 or design._kernel_X is design.X)
+    base = design.base if isinstance(design, GramDesign) else design
+    storage_ok = (isinstance(design, SparseDesign)
+                  or (isinstance(base, DenseDesign) and base._kernel_X is base.X))
     lo, hi = problem.lower_bounds, problem.upper_bounds
     free = (fit.l1w == 0) & (fit.l2w == 0) & (np.isinf(lo) | np.isinf(hi))
     return (fit.family.name in ("binomial", "poisson") and storage_ok
@@ -376,7 +361,7 @@ def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
     driver takes over (k = len(alphas) when the loop finished, after `steps` steps at k)."""
     problem = fit.problem
     n, p = fit.X.shape
-    state = np.empty(n)
+    state = np.empty(n + 1 if sp.issparse(fit.X) else n)  # sparse: plus the centring shift
     family = irls.BINOMIAL if fit.family.name == "binomial" else irls.POISSON
     hmin = MIN_HESSIAN
     if family == irls.POISSON:
@@ -391,7 +376,7 @@ def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
         X = np.zeros((0, 0), order="F")  # the store holds the CSC arrays
         store = SparseStore(fit.X.data, fit.X.indices, fit.X.indptr, np.zeros(p),
                             np.empty(n), np.empty(n))
-        means, state = store.x_mean, np.empty(n + 1)
+        means = store.x_mean
     else:
         X = fit.X
         store = DenseStore(X, np.zeros(p), np.empty(n), np.empty(n), np.empty(n))

@@ -1,7 +1,7 @@
 """Proximal Newton (IRLS) for the binomial and Poisson families along a path, compiled.
 
-The same algorithm as `penalized.newton.solve_glm`, step for step, for a dense X read by the
-dense coordinate-descent storage: at each alpha, minimize
+The same algorithm as `penalized.newton.solve_glm`, step for step, on the dense, Gram or
+sparse coordinate-descent storage: at each alpha, minimize
 
     F(b0, b) = (1 / S) sum_i s_i loss(y_i, offset_i + b0 + x_i'b) + alpha * pen(b)
 
@@ -144,6 +144,25 @@ def _column_axpy_sparse(store, X, j, a, out):
     return None
 
 
+def column_centred_sq(store, X, w, j, m):
+    """sum_i w_i (X[i, j] - m)^2 (w of shape (n_samples,)), read as in `column_dot`."""
+
+
+@overload(column_centred_sq, jit_options={"fastmath": FAST})
+def _column_centred_sq_dense(store, X, w, j, m):
+    if _reads_dense_x(store):
+        return lambda store, X, w, j, m: centred_sq(X, w, j, m)
+    return None
+
+
+@overload(column_centred_sq, jit_options={"fastmath": FAST})
+def _column_centred_sq_sparse(store, X, w, j, m):
+    if _is_sparse(store):
+        return lambda store, X, w, j, m: sparse_centred_sq(
+            store.data, store.indices, store.indptr, w.shape[0], w, j, m)
+    return None
+
+
 @njit(cache=True, fastmath=FAST)
 def _gradient(store, X, sw_g, S, grad):
     """grad = X' sw_g / S; returns the intercept's, sum(sw_g) / S."""
@@ -157,8 +176,9 @@ def _gradient(store, X, sw_g, S, grad):
 
 @njit(cache=True)
 def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight):
-    """As `newton.kkt_violation`: the largest violation of 0 in grad_j + alpha l2_j b_j
-    + alpha l1_j d|b_j| + N_box(b_j), and intercept_weight |grad0|."""
+    """The largest violation of 0 in grad_j + alpha l2_j b_j + alpha l1_j d|b_j|
+    + N_box(b_j), and intercept_weight |grad0| (the Python driver's test too, through
+    `newton.kkt_violation`)."""
     worst = intercept_weight * abs(grad0)
     for j in range(coef.shape[0]):
         b = coef[j]
@@ -186,36 +206,40 @@ def prepare(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq, 
             coef, state, refresh, built):
     """Fill `store` for the least-squares model with weights hw / total and response z on
     the features keep[:n_keep]; returns (z_mean, yy): the response's weighted mean (the model's
-    intercept is z_mean - means . b, means the columns' weighted means: the dense store's
-    own x_mean, a separate array for the Gram) and weighted sum of squares once centred.
-    coef is the starting point: a column constant under
-    the weights gets coefficient 0 when nothing else pins it (as `solver.solve_arrays`).
+    intercept is z_mean - means . b, means the columns' weighted means: the dense or sparse
+    store's own x_mean, a separate array for the Gram) and weighted sum of squares once
+    centred. coef is the starting point: a column constant under the weights gets
+    coefficient 0 when nothing else pins it (as `solver.solve_arrays`).
 
-    Dense storage recomputes everything. Gram storage rebuilds its Gram block (n k^2) only
-    when `refresh`; otherwise hw must be the weights it was built with (the caller keeps
-    them: a stale curvature), candidates new to the block are added to it (n per block
-    column), and q = X_c' W z_c and yy are recomputed. built[j] marks the block's columns.
+    Dense and sparse storages recompute everything. Gram storage rebuilds its Gram block
+    (n k^2) only when `refresh`; otherwise hw must be the weights it was built with (the
+    caller keeps them: a stale curvature), candidates new to the block are added to it (n
+    per block column), and q = X_c' W z_c and yy are recomputed. built[j] marks the
+    block's columns.
     """
 
 
 @overload(prepare, jit_options={"fastmath": FAST})
-def _prepare_dense(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq,
-                   col_norm, l2w, coef, state, refresh, built):
-    if not (isinstance(store, types.BaseNamedTuple) and store.instance_class is DenseStore):
+def _prepare_data(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq,
+                  col_norm, l2w, coef, state, refresh, built):
+    if not (_is_sparse(store) or (isinstance(store, types.BaseNamedTuple)
+                                  and store.instance_class is DenseStore)):
         return None
 
     def impl(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq, col_norm,
              l2w, coef, state, refresh, built):
-        n = X.shape[0]
+        n = hw.shape[0]
         w, y_c = store.w, store.y
         z_mean = _weigh(hw, total, z, fit_intercept, w, y_c)
         yy = 0.0
         for i in range(n):
             state[i] = y_c[i]
             yy += w[i] * y_c[i] * y_c[i]
+        for i in range(n, state.shape[0]):
+            state[i] = 0.0  # sparse: the centring shift x_mean . b (see cd_sparse)
         for t in range(n_keep):
             j = keep[t]
-            _moments(X, w, j, fit_intercept, means, col_sq, col_norm)
+            _moments(store, X, w, j, fit_intercept, means, col_sq, col_norm)
             if col_sq[j] == 0.0 and l2w[j] == 0.0:
                 coef[j] = 0.0
             if coef[j] != 0.0:
@@ -246,7 +270,7 @@ def _prepare_gram(store, X, hw, total, z, keep, n_keep, fit_intercept, means, co
             B = np.empty((n_keep, n))  # row t: column keep[t], so B' is column-major
             for t in range(n_keep):
                 j = keep[t]
-                _moments(X, w, j, fit_intercept, means, col_sq, col_norm)
+                _moments(store, X, w, j, fit_intercept, means, col_sq, col_norm)
                 m = means[j]
                 for i in range(n):
                     B[t, i] = root[i] * (X[i, j] - m)
@@ -262,7 +286,7 @@ def _prepare_gram(store, X, hw, total, z, keep, n_keep, fit_intercept, means, co
                 a = keep[t]
                 if built[a]:
                     continue
-                _moments(X, w, a, fit_intercept, means, col_sq, col_norm)
+                _moments(store, X, w, a, fit_intercept, means, col_sq, col_norm)
                 for c in range(Q.shape[0]):
                     if built[c]:
                         s = 0.0
@@ -295,44 +319,6 @@ def _prepare_gram(store, X, hw, total, z, keep, n_keep, fit_intercept, means, co
     return impl
 
 
-@overload(prepare, jit_options={"fastmath": FAST})
-def _prepare_sparse(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq,
-                    col_norm, l2w, coef, state, refresh, built):
-    if not _is_sparse(store):
-        return None
-
-    def impl(store, X, hw, total, z, keep, n_keep, fit_intercept, means, col_sq, col_norm,
-             l2w, coef, state, refresh, built):
-        n = hw.shape[0]
-        data, indices, indptr, w, y_c = store.data, store.indices, store.indptr, store.w, \
-            store.y
-        z_mean = _weigh(hw, total, z, fit_intercept, w, y_c)
-        yy = 0.0
-        for i in range(n):
-            state[i] = y_c[i]
-            yy += w[i] * y_c[i] * y_c[i]
-        state[n] = 0.0  # the centring shift x_mean . b (see cd_sparse)
-        for t in range(n_keep):
-            j = keep[t]
-            m = 0.0
-            if fit_intercept:
-                for k in range(indptr[j], indptr[j + 1]):
-                    m += w[indices[k]] * data[k]
-            s = sparse_centred_sq(data, indices, indptr, n, w, j, m)
-            if s <= CONSTANT_RTOL * (s + m * m):
-                s = 0.0
-            means[j] = m
-            col_sq[j] = s
-            col_norm[j] = np.sqrt(s)
-            if s == 0.0 and l2w[j] == 0.0:
-                coef[j] = 0.0
-            if coef[j] != 0.0:
-                _ops.update(store, state, j, coef[j])
-        return z_mean, yy
-
-    return impl
-
-
 @njit(cache=True, fastmath=FAST)
 def _weigh(hw, total, z, fit_intercept, w, y_c):
     """w = hw / total and y_c = z - z_mean (z_mean its weighted mean, or 0 without an
@@ -349,15 +335,11 @@ def _weigh(hw, total, z, fit_intercept, w, y_c):
 
 
 @njit(cache=True, fastmath=FAST)
-def _moments(X, w, j, fit_intercept, x_mean, col_sq, col_norm):
+def _moments(store, X, w, j, fit_intercept, x_mean, col_sq, col_norm):
     """x_mean[j], col_sq[j], col_norm[j]: column j's weighted mean and centred sum of
     squares (two passes), 0 for a column constant up to rounding (design._zero_constant)."""
-    n = X.shape[0]
-    m = 0.0
-    if fit_intercept:
-        for i in range(n):
-            m += w[i] * X[i, j]
-    s = centred_sq(X, w, j, m)
+    m = column_dot(store, X, j, w) if fit_intercept else 0.0
+    s = column_centred_sq(store, X, w, j, m)
     if s <= CONSTANT_RTOL * (s + m * m):
         s = 0.0
     x_mean[j] = m
