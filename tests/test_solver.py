@@ -189,3 +189,24 @@ def test_rank_one_weighted_elastic_net_converges():
             data["X"], data["y"], sample_weight=data["sample_weight"])
     assert not caught
     assert 0 <= est.dual_gap_ and est.n_iter_ < 100_000
+
+
+@pytest.mark.parametrize("storage", ["dense", "sparse", "gram"])
+def test_warm_started_level_moves_even_when_its_start_is_certified(rng, storage):
+    """Along a sequence, a level whose warm start already meets tol still runs an epoch
+    (the start is the previous level's solution, up to tol off); a single fit does not."""
+    from penalized.solver import solve_arrays
+
+    X, y = make_regression(rng, 100, 30, rho=0.3)
+    Xs = sp.csc_matrix(X) if storage == "sparse" else X
+    problem = build_problem(Xs, y, precompute=storage == "gram")
+    alpha_max = np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / len(y)
+    alphas = alpha_max * np.array([0.1, 0.0999])  # the first solution certifies the second
+    loose = solve_arrays(problem, alphas, 1.0, tol=1e-1, warn=False)
+    first = solve(problem, alphas[0], 1.0, tol=1e-10, warn=False)
+    assert loose.gaps[1] <= loose.tol
+    assert loose.n_iter[1] >= 1
+    assert not np.array_equal(loose.coefs[1], loose.coefs[0])
+    # at alpha_max a fit from zero is already optimal: no epoch, as scikit-learn reports
+    assert solve(problem, alpha_max, 1.0, warn=False).n_iter == 0
+    assert np.count_nonzero(first.coef) > 0

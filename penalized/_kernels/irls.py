@@ -29,7 +29,7 @@ from penalized._kernels import _ops
 from penalized._kernels.cd_dense import CONSTANT_RTOL, FAST, DenseStore, centred_sq
 from penalized._kernels.cd_gram import GramStore
 from penalized._kernels.cd_path import ANDERSON_K, _solve_one
-from penalized._kernels.cd_sparse import SparseStore, sparse_centred_sq
+from penalized._kernels.cd_sparse import INDEXED, SparseStore, sparse_centred_sq
 
 BINOMIAL = 0
 POISSON = 1
@@ -112,7 +112,7 @@ def _column_dot_dense(store, X, j, v):
     return None
 
 
-@overload(column_dot, jit_options={"fastmath": FAST})
+@overload(column_dot, jit_options={"fastmath": INDEXED})
 def _column_dot_sparse(store, X, j, v):
     if _is_sparse(store):
         def impl(store, X, j, v):
@@ -134,7 +134,7 @@ def _column_axpy_dense(store, X, j, a, out):
     return None
 
 
-@overload(column_axpy, jit_options={"fastmath": FAST})
+@overload(column_axpy, jit_options={"fastmath": INDEXED})
 def _column_axpy_sparse(store, X, j, a, out):
     if _is_sparse(store):
         def impl(store, X, j, a, out):
@@ -155,7 +155,7 @@ def _column_centred_sq_dense(store, X, w, j, m):
     return None
 
 
-@overload(column_centred_sq, jit_options={"fastmath": FAST})
+@overload(column_centred_sq, jit_options={"fastmath": INDEXED})
 def _column_centred_sq_sparse(store, X, w, j, m):
     if _is_sparse(store):
         return lambda store, X, w, j, m: sparse_centred_sq(
@@ -479,7 +479,7 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                 epochs = min(max_epochs, step_max_epochs) if kkt > tol_kkt else max_epochs
                 spent = _solve_one(store, state, new_coef, v, l1, l2, lo, hi, col_sq,
                                    col_norm, free, tol * null, gap_rounding * null,
-                                   inner_ratio, epochs, True, ws_min, gap_freq, rng_state,
+                                   inner_ratio, epochs, 0, True, ws_min, gap_freq, rng_state,
                                    screened, cand, ws, score, hist, weights, False)[1]
                 epochs_out[k] += spent
                 new_b0 = z_mean
