@@ -29,7 +29,7 @@ from penalized._kernels import _ops
 from penalized._kernels.cd_dense import CONSTANT_RTOL, FAST, DenseStore, centred_sq
 from penalized._kernels.cd_gram import GramStore
 from penalized._kernels.cd_path import ANDERSON_K, _solve_one
-from penalized._kernels.cd_sparse import INDEXED, SparseStore, sparse_centred_sq
+from penalized._kernels.cd_sparse import INDEXED, SparseStore, sparse_centred_sq, sparse_dot
 
 BINOMIAL = 0
 POISSON = 1
@@ -116,10 +116,8 @@ def _column_dot_dense(store, X, j, v):
 def _column_dot_sparse(store, X, j, v):
     if _is_sparse(store):
         def impl(store, X, j, v):
-            s = 0.0
-            for k in range(store.indptr[j], store.indptr[j + 1]):
-                s += store.data[k] * v[store.indices[k]]
-            return s
+            return sparse_dot(store.data, store.indices, store.indptr[j], store.indptr[j + 1],
+                              v)
         return impl
     return None
 
