@@ -162,7 +162,7 @@ def _full_grad(store, state, idx, n_idx, out):
         return impl
 
 
-@overload(_ops.resid_stats, jit_options={"fastmath": INDEXED})
+@overload(_ops.resid_stats, jit_options={"fastmath": FAST})  # contiguous: no gathers
 def _resid_stats(store, state, coef):
     if _is_sparse(store):
 
