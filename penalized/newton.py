@@ -194,9 +194,9 @@ def _gap_for_gradient(wls: Problem, l2: np.ndarray, gradient_error: float) -> fl
     z = wls.y - wls.y_mean(wls.y)
     null = float(wls.weights @ (z * z))
     if not (curvature > 0 and null > 0):
-        return 1e-4
+        return irls.STEP_TOL_CAP
     gap = gradient_error * gradient_error / (2.0 * curvature)
-    return float(min(gap / null, 1e-4))
+    return float(min(gap / null, irls.STEP_TOL_CAP))
 
 
 def kkt_tolerance(problem: Problem, sw: np.ndarray, magnitude: np.ndarray,

@@ -37,6 +37,13 @@ MAX_ETA = 700.0  # as families.MAX_ETA: e^700 is the largest Poisson mean kept f
 STATUS_DONE = 0
 STATUS_HANDOFF = 1
 MAX_HALVINGS = 40
+# A Newton step's least-squares solve needs the gap that keeps F's gradient within the
+# step's target (`newton._gap_for_gradient`): far from the optimum that is a loose gap, and
+# only this cap (relative to the response's weighted variance, which bounds the gap of
+# b = 0 by 1/2) keeps the step from being skipped. A cap of 1e-4 (scikit-learn's default
+# tol) made the first steps over-solve: a single L1 logistic fit on the 20000 x 50000 text
+# benchmark spent 456 epochs where 240 gave the same Newton steps (2.2 -> 0.6 s).
+STEP_TOL_CAP = 0.1
 
 
 @njit(cache=True)
@@ -467,9 +474,9 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                 # newton._gap_for_gradient: F's gradient is total / S times the model's,
                 # and the bound is on its 2-norm over the step's n_keep features
                 error = step_accuracy * np.sqrt(n_keep) * target * S / total
-                tol = 1e-4
+                tol = STEP_TOL_CAP
                 if curvature > 0.0 and null > 0.0:
-                    tol = min(error * error / (2.0 * curvature) / null, 1e-4)
+                    tol = min(error * error / (2.0 * curvature) / null, STEP_TOL_CAP)
                 if tol < 1e-16:
                     # below what a gap certifies: the Python driver finishes the step with
                     # an exact solve on the support
