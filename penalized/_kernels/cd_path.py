@@ -314,7 +314,11 @@ def _move(store, state, coef, ws, m, target):
             coef[j] = target[j]
 
 
-@njit(cache=True)
+# Reassociation lets the row dot products vectorize: the jump's Cholesky on a 60-feature
+# support cost about nine epochs of a 100-column Gram, half the time of a 1000 x 100 path
+# (8 -> 4.5 ms, the same epochs). The jump checks the objective it reaches, so rounding in
+# another order cannot make it wrong.
+@njit(cache=True, fastmath=cd_dense.FAST)
 def _cholesky_solve(A, z, floor):
     """Solve A x = z in place (x in z) for symmetric A given by its lower triangle, which
     becomes its Cholesky factor; False, leaving z unusable, when a pivot is <= floor."""
