@@ -129,8 +129,9 @@ class DenseDesign(_DataDesign):
         return y_c - (self._kernel_X @ coef - self._kernel_mean @ coef)
 
     def gram(self) -> np.ndarray:
-        """X_c' W X_c, accumulated over row blocks so the temporary stays small; one BLAS
-        product of X itself when there is nothing to centre or weigh."""
+        """X_c' W X_c: one BLAS product of X itself, less the means' outer product, when the
+        weights are uniform and the means modest (GRAM_SHIFT_RATIO); otherwise accumulated
+        over centred, weighted row blocks so the temporary stays small."""
         X = self._kernel_X
         uniform = self.weights.size and (self.weights == self.weights[0]).all()
         if uniform and X.dtype == np.float64 and _mean_to_sd(
