@@ -126,6 +126,8 @@ class DenseDesign(_DataDesign):
                           y_c, np.empty(self.n_samples))
 
     def state(self, store, y_c, coef):
+        if not coef.any():  # a cold start: X @ 0 would still read all of X
+            return y_c.copy()
         return y_c - (self._kernel_X @ coef - self._kernel_mean @ coef)
 
     def gram(self) -> np.ndarray:
@@ -181,6 +183,8 @@ class SparseDesign(_DataDesign):
                            _kernel_weights(self.weights), y_c)
 
     def state(self, store, y_c, coef):
+        if not coef.any():  # a cold start: skip the pass over X
+            return np.append(y_c, 0.0)
         return np.concatenate([y_c - self.matvec(coef), [self.x_mean @ coef]])
 
     def gram(self) -> np.ndarray:
@@ -223,6 +227,8 @@ class GramDesign:
         return GramStore(self.Q, self.rmatvec(y_c), yy)
 
     def state(self, store, y_c, coef):
+        if not coef.any():
+            return store.q.copy()
         return store.q - self.Q @ coef
 
 

@@ -64,3 +64,36 @@ def test_sparse_gram_equals_centred_product(rng):
     weights = raw / raw.sum()
     Q = SparseDesign(X, weights, fit_intercept=True).gram()
     np.testing.assert_allclose(Q, _reference(X.toarray(), weights), rtol=0, atol=1e-13)
+
+
+def _designs(rng):
+    X = np.asfortranarray(rng.standard_normal((50, 6)) + 2.0)
+    weights = np.full(50, 1 / 50)
+    dense = DenseDesign(X, weights, fit_intercept=True)
+    sparse = SparseDesign(sp.csc_matrix(X), weights, fit_intercept=True)
+    return X, weights, [("dense", dense), ("sparse", sparse),
+                        ("gram", design_module.GramDesign(dense))]
+
+
+def test_state_is_the_residual_or_gradient_at_coef_and_a_fresh_array(rng):
+    """The state the kernels update in place: at zero (a cold start, no pass over X) and
+    at any other coef, against X_c b formed directly."""
+    X, weights, designs = _designs(rng)
+    y_c = rng.standard_normal(50)
+    y_c -= weights @ y_c
+    X_c = X - weights @ X
+    for coef in (np.zeros(6), rng.standard_normal(6)):
+        resid = y_c - X_c @ coef
+        for name, design in designs:
+            store = design.store(y_c)
+            state = design.state(store, y_c, coef)
+            if name == "dense":
+                np.testing.assert_allclose(state, resid, atol=1e-12)
+            elif name == "sparse":  # residual uncentred by the shift s = x_mean . b
+                np.testing.assert_allclose(state[:-1] + state[-1], resid, atol=1e-12)
+            else:  # the gradient X_c' W r
+                np.testing.assert_allclose(state, X_c.T @ (weights * resid), atol=1e-12)
+            state += 1.0  # the kernels write to it: it must not be y_c or the store's q
+            assert not np.shares_memory(state, y_c)
+            if name == "gram":
+                assert not np.shares_memory(state, store.q)
