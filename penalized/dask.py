@@ -65,6 +65,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import penalized
 from penalized._kernels.cd_gram import GramStore
+from penalized._kernels.irls import POLISH_GOAL
 from penalized._problem import Problem
 from penalized._validation import (
     check_alphas,
@@ -75,6 +76,7 @@ from penalized.design import CONSTANT_RTOL, GramDesign, _zero_constant
 from penalized.families import MAX_ETA, MIN_HESSIAN, get_family
 from penalized.newton import (
     DIRECT_MAX_WIDTH,
+    FORCING,
     MAX_HALVINGS,
     STEP_MAX_EPOCHS,
     _best_shift,
@@ -1043,10 +1045,10 @@ def _newton(ctx: _GLMContext, alphas, l1_ratio, *, tol, max_iter, max_epochs=100
                             int_weight)
         steps = 0
         extra = int(polish)
-        while (kkt > tol_kkt or (extra and steps and kkt > 1e-3 * tol_kkt)) \
+        while (kkt > tol_kkt or (extra and steps and kkt > POLISH_GOAL * tol_kkt)) \
                 and steps < max_iter:
             extra -= kkt <= tol_kkt
-            target = tol_kkt if kkt > tol_kkt else 1e-4 * tol_kkt
+            target = tol_kkt if kkt > tol_kkt else FORCING * POLISH_GOAL * tol_kkt
             new_coef, new_int = _gram_step(
                 ctx, cur["moments"], coef, alpha, l1_ratio, target,
                 min(max_epochs, STEP_MAX_EPOCHS) if kkt > tol_kkt else max_epochs)
@@ -1180,11 +1182,12 @@ def _multinomial_newton(ctx: _GLMContext, alphas, l1_ratio, *, tol, max_iter,
         kkt = violation(cur, coef, alpha)
         steps = 0
         extra = POLISH_CYCLES if polish else 0
-        while (kkt > tol_kkt or (extra and steps and kkt > 1e-3 * tol_kkt)) \
+        while (kkt > tol_kkt or (extra and steps and kkt > POLISH_GOAL * tol_kkt)) \
                 and steps < max_iter:
             extra -= kkt <= tol_kkt
             rel = kkt / tol_kkt * tol
-            step_tol = _inner_tol(max(tol, 1e-3 * rel) if kkt > tol_kkt else 1e-4 * tol)
+            step_tol = _inner_tol(max(tol, 1e-3 * rel) if kkt > tol_kkt
+                                  else FORCING * POLISH_GOAL * tol)
             before = value
             if not (kkt <= tol_kkt and not direct):  # a joint step
                 cur, fresh = yield from gather(cur, joint=True,

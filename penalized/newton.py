@@ -297,13 +297,13 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
         # many digits for one least-squares solve (refits then agree far below tol).
         extra = int(polish)
         accuracy = 1.0  # shrinks when a step makes no progress: it was solved too loosely
-        while (kkt > tol_kkt or (extra and steps and kkt > 1e-3 * tol_kkt)) \
+        while (kkt > tol_kkt or (extra and steps and kkt > irls.POLISH_GOAL * tol_kkt)) \
                 and steps < max_iter:
             extra -= kkt <= tol_kkt
             # inexact Newton: the step need only be accurate to a fraction of the current
             # violation (a forcing term, as in truncated Newton); the extra step: precise
             target = accuracy * (max(tol_kkt, FORCING * kkt) if kkt > tol_kkt
-                                 else 1e-4 * tol_kkt)
+                                 else FORCING * irls.POLISH_GOAL * tol_kkt)
             keep = None if fit.direct else fit.candidates(
                 grad, coef, alpha, alpha if steps else alpha_prev)
             new_coef, new_int, _ = fit.wls_step(
@@ -687,13 +687,15 @@ def solve_multinomial(problem: Problem, Y: np.ndarray, alphas: np.ndarray, l1_ra
         # below tol: each cycle's solves are well conditioned (one class, the intercept
         # eliminated by centring), so they reach the float floor the joint model's cannot.
         extra = 3 if polish else 0
-        while (violation > tol_kkt or (extra and steps and violation > 1e-3 * tol_kkt)) \
+        while (violation > tol_kkt or (extra and steps
+                                       and violation > irls.POLISH_GOAL * tol_kkt)) \
                 and steps < max_iter:
             extra -= violation <= tol_kkt
             # inexact Newton: each step's least-squares solve only needs to be a little more
             # precise than the KKT violation it starts from
             rel = violation / tol_kkt * tol
-            step_tol = _inner_tol(max(tol, 1e-3 * rel) if violation > tol_kkt else 1e-4 * tol)
+            step_tol = _inner_tol(max(tol, 1e-3 * rel) if violation > tol_kkt
+                                  else FORCING * irls.POLISH_GOAL * tol)
             before = value
             cycle = not joint or (violation <= tol_kkt and not direct)
             if not cycle:
