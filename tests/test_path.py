@@ -128,7 +128,9 @@ def test_coef_at_interpolates_between_grid_points(rng):
     many, _ = fitted.coef_at(fitted.alphas)
     np.testing.assert_allclose(many, fitted.coefs)
     np.testing.assert_allclose(fitted.predict(X, mid), X @ coef + b0)
-    assert fitted.predict(X).shape == (50, 10)
+    np.testing.assert_allclose(fitted.predict(X), X @ fitted.coefs.T + fitted.intercepts)
+    np.testing.assert_allclose(fitted.predict(X, fitted.alphas[[2, 5]]),
+                               X @ fitted.coefs[[2, 5]].T + fitted.intercepts[[2, 5]])
     with pytest.raises(ValueError, match="X must have shape"):
         fitted.predict(X[:, :3], mid)
 
