@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.linear_model import LassoCV as SkLassoCV
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 
 from penalized import cv_path, path
 from penalized._validation import build_problem
@@ -30,6 +31,36 @@ def test_gram_downdate_equals_direct_folds(rng):
     train, test = next(KFold(4).split(X))
     alone = path(X[train], y[train], sample_weight=w[train], alphas=gram.alphas, tol=1e-12)
     np.testing.assert_allclose(gram.fold_paths[0].coefs, alone.coefs, atol=1e-6)
+
+
+@pytest.mark.parametrize("precompute", [False, True])
+def test_folds_train_on_their_training_rows_only(rng, precompute):
+    # TimeSeriesSplit leaves the rows after each test block on neither side: a fold fitted
+    # on "every row but the test rows" would train on the future
+    X, y = make_regression(rng, 120, 8, noise=1.0)
+    w = rng.uniform(0.5, 2.0, 120)
+    splitter = TimeSeriesSplit(3)
+    result = cv_path(X, y, cv=splitter, sample_weight=w, precompute=precompute, tol=1e-12,
+                     n_alphas=12)
+    for fold_path, (train, _) in zip(result.fold_paths, splitter.split(X), strict=True):
+        alone = path(X[train], y[train], sample_weight=w[train], alphas=result.alphas,
+                     tol=1e-12)
+        np.testing.assert_allclose(fold_path.coefs, alone.coefs, atol=1e-7)
+
+
+@pytest.mark.parametrize("precompute", [False, True])
+def test_sparse_folds_equal_dense_folds(rng, precompute):
+    # a sparse X is fitted on row-sliced copies of its training rows, a dense X through
+    # zero weights (and with precompute=True both through the Gram downdate)
+    X = sp.random(150, 12, density=0.3, format="csc", random_state=1)
+    y = X @ rng.standard_normal(12) + 0.5 * rng.standard_normal(150)
+    w = rng.uniform(0.5, 2.0, 150)
+    kwargs = dict(cv=4, sample_weight=w, precompute=precompute, tol=1e-12, n_alphas=12)
+    sparse = cv_path(X, y, **kwargs)
+    dense = cv_path(X.toarray(), y, **kwargs)
+    np.testing.assert_allclose(sparse.fold_scores, dense.fold_scores, rtol=1e-7)
+    for a, b in zip(sparse.fold_paths, dense.fold_paths, strict=True):
+        np.testing.assert_allclose(a.coefs, b.coefs, atol=1e-8)
 
 
 def test_one_se_rule_by_definition(rng):

@@ -147,7 +147,8 @@ class ElasticNetCV(_SingleTargetRegressor):
     def fit(self, X, y, sample_weight=None):
         """Cross-validate the path(s), then refit on all the data at the chosen alpha.
 
-        Folds never copy X: each is the full problem with the held-out weights set to 0.
+        A dense X is never copied for a fold (see `penalized.selection`); a sparse X is
+        fitted on a row-sliced copy of each fold's training rows.
         """
         validate_params(self)
         ratios = self._l1_ratios()
