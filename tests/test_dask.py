@@ -350,8 +350,11 @@ def test_multinomial_logistic_regression(client, classes3, kw):
     model = penalized.LogisticRegression(tol=1e-8, **kw)
     model.fit(df.drop(columns=["label", "weight"]), df["label"], sample_weight=df["weight"])
     ref = penalized.LogisticRegression(tol=1e-8, **kw).fit(X, labels, sample_weight=w)
-    _close(model.coef_, ref.coef_)
-    _close(model.intercept_, ref.intercept_)
+    # Each fit is within ~7e-9 of a tol=1e-14 fit, and no tol gets closer on the elastic-net
+    # case: past a KKT violation of ~5e-10 a Newton step lowers the objective by less than its
+    # rounding (~1e-14), so both solvers stop there (as "stalled") at different points.
+    _close(model.coef_, ref.coef_, 5e-8)
+    _close(model.intercept_, ref.intercept_, 5e-8)
     np.testing.assert_array_equal(model.classes_, ref.classes_)
     # Newton step counts may differ: the inner solves (Gram here, dense in memory) stop at
     # different points within their certificates
