@@ -23,7 +23,9 @@ def ladder(loosest, tightest):
     20000 x 50000 path both penalized (5e-4 passes, timed at 1e-4) and glmnet (2e-11 fails by
     1.8x, 1e-11 passes) landed well past their loosest passing setting."""
     top, bottom = round(-np.log10(loosest)), round(-np.log10(tightest))
-    steps = [float(f"{m}e-{k + (m > 1)}") for k in range(top, bottom) for m in (1, 5, 2)]
+    # 1e-k, 5e-(k+1), 2e-(k+1), written as decimals so the printed settings read exactly
+    steps = [float(f"{mantissa}e-{k + shift}") for k in range(top, bottom)
+             for mantissa, shift in ((1, 0), (5, 1), (2, 1))]
     return steps + [10.0 ** -bottom]
 
 
