@@ -85,3 +85,23 @@ def ws_score(u, l1, l2, col_norm, lo, hi):
     if lo < 0.0:
         d = min(d, l1 + u)
     return d / col_norm
+
+
+@njit(cache=True)
+def kkt_residual(g, b, l1, l2, lo, hi):
+    """Distance of 0 from  g + l2 b + l1 d|b| + N_[lo, hi](b): how far b is from optimal for
+    one coordinate, g the smooth part's partial derivative there."""
+    g = g + l2 * b
+    if b == 0.0:
+        v = 0.0
+        if hi > 0.0:
+            v = max(v, -g - l1)
+        if lo < 0.0:
+            v = max(v, g - l1)
+        return v
+    s = g + (l1 if b > 0.0 else -l1)
+    if b >= hi:
+        return max(s, 0.0)
+    if b <= lo:
+        return max(-s, 0.0)
+    return abs(s)

@@ -24,7 +24,13 @@ import numpy as np
 from numba import njit
 
 from penalized._kernels import _ops, cd_dense, cd_gram, cd_sparse  # noqa: F401  (overloads)
-from penalized._kernels._prox import certainly_zero, conjugate, infeasibility, ws_score
+from penalized._kernels._prox import (
+    certainly_zero,
+    conjugate,
+    infeasibility,
+    kkt_residual,
+    ws_score,
+)
 
 # An inner solve stops at inner_ratio (an argument) times the outer gap, never below
 # INNER_FLOOR * tol: each outer iteration costs a pass over every feature, so it should gain
@@ -434,12 +440,25 @@ def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, s
 
 
 @njit(cache=True)
+def _kkt(coef, v, idx, n_idx, l1, l2, lo, hi):
+    """The largest KKT residual of P over the features idx[:n_idx] (v = X_c' W r there)."""
+    worst = 0.0
+    for t in range(n_idx):
+        j = idx[t]
+        worst = max(worst, kkt_residual(-v[j], coef[j], l1[j], l2[j], lo[j], hi[j]))
+    return worst
+
+
+@njit(cache=True)
 def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, tol_abs,
                floor_abs, inner_ratio, max_iter, min_epochs, screening, ws_min, gap_freq,
-               rng_state, screened, cand, ws, score, hist, weights, v_fresh):
+               rng_state, screened, cand, ws, score, hist, weights, v_fresh, kkt_abs):
     """Minimize P at one penalty level; returns (gap, epochs, whether v is the gradient).
 
     At least min_epochs epochs run before the gap may end the solve (see `solve_path`).
+    With kkt_abs > 0 the solve also stops once every candidate's KKT residual is within
+    kkt_abs: a Newton step needs its model's gradient within a target, and the gap that
+    bounds it (through norm inequalities) asks for far more (see `irls.irls_path`).
 
     An extrapolated iterate is an affine mix, so coefficients that should be exactly zero can
     be tiny instead; when the certificate is reached right after one, a last epoch on the
@@ -464,10 +483,12 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
         primal, dual, c = _primal_dual(store, state, coef, v, cand, n_cand, l1, l2, lo, hi,
                                         free)
         gap = primal - dual
+        done = kkt_abs > 0.0 and n_iter >= min_epochs and \
+            _kkt(coef, v, cand, n_cand, l1, l2, lo, hi) <= kkt_abs
         # at the exact minimizer of its face (a jump, the support unchanged since) a gap
         # within rounding (floor_abs) cannot shrink further: stop there even when tol asks
         # for less (the gap is reported, and compared with tol, as reached)
-        if (gap <= tol_abs and n_iter >= min_epochs) or n_iter >= max_iter or (
+        if done or (gap <= tol_abs and n_iter >= min_epochs) or n_iter >= max_iter or (
                 on_face and gap <= floor_abs):
             if polish:
                 _ops.epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
@@ -530,7 +551,8 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
                     break  # nothing left to gain on this working set (see the outer test)
             else:
                 continue
-            if gap_ws <= inner_tol:
+            if gap_ws <= inner_tol or (kkt_abs > 0.0 and
+                                       _kkt(coef, v, ws, m, l1, l2, lo, hi) <= kkt_abs):
                 break
 
 
@@ -703,7 +725,7 @@ def solve_path(store, state, coef, lambdas, l1w, l2w, lo, hi, col_sq, col_norm, 
                                        free, tol_abs, floor_abs, inner_ratio, max_iter,
                                        1 if k > 0 else 0, screening, ws_min, gap_freq,
                                        rng_state, screened, cand, ws, score, hist, weights,
-                                       k > 0 and v_ok)
+                                       k > 0 and v_ok, 0.0)
         for j in range(p):
             coefs_out[k, j] = coef[j]
         gaps_out[k, 0] = gap
