@@ -281,7 +281,7 @@ def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarr
         solved = solve_multinomial(problem, y, alphas, l1_ratio, tol=tol, max_iter=max_iter,
                                    warn=warn)
         coefs, intercepts, n_iter, gaps, tols = (np.array(a) for a in zip(*solved, strict=True))
-        etas = [intercepts[k] + np.asarray(X @ coefs[k].T) for k in range(len(solved))]
+        etas = _linear_predictors(X, coefs, intercepts, 0.0)
     else:
         offset = np.zeros(n) if offset is None else offset
         start = {}
@@ -295,8 +295,7 @@ def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarr
         intercepts = np.array([r.intercept for r in solved])
         n_iter = np.array([r.n_iter for r in solved])
         gaps, tols = np.array([r.gap for r in solved]), np.array([r.tol for r in solved])
-        etas = [offset + intercepts[k] + np.asarray(X @ coefs[k]).ravel()
-                for k in range(len(solved))]
+        etas = _linear_predictors(X, coefs, intercepts, offset)
     null_dev = family.deviance(y, family.null_eta(y, sw, offset, problem.fit_intercept), sw)
     dev = np.array([family.deviance(y, eta, sw) for eta in etas])
     return Path(
@@ -306,6 +305,21 @@ def compute_glm_path(problem: Problem, family, l1_ratio: float, alphas: np.ndarr
         null_deviance=null_dev / problem.sum_weights, l1_ratio=float(l1_ratio),
         feature_names=feature_names, family=family.name, classes=classes,
     )
+
+
+def _linear_predictors(X, coefs: np.ndarray, intercepts: np.ndarray, offset) -> list:
+    """offset + intercepts[k] + X coefs[k]' for each solution k, through the columns that
+    some solution uses (a copy of those columns only): along a 100-alpha path on 100 x 10000
+    data, products with all of X took a quarter of the path's time."""
+    coefs = np.asarray(coefs)
+    used = np.flatnonzero(coefs.reshape(-1, coefs.shape[-1]).any(axis=0))
+    cols = X[:, used]
+    etas = []
+    for k in range(coefs.shape[0]):
+        part = coefs[k][..., used]  # (p,) or (n_classes, p) for the multinomial family
+        eta = np.asarray(cols @ part.T, dtype=np.float64)
+        etas.append(offset + intercepts[k] + (eta.ravel() if part.ndim == 1 else eta))
+    return etas
 
 
 def relaxed_fits(problem: Problem, coefs: np.ndarray, target: int = 0,

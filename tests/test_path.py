@@ -103,6 +103,46 @@ def test_dev_ratio_is_weighted_r2(rng):
     assert fitted.dev_ratio[0] == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.parametrize("family", ["binomial", "poisson", "multinomial"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_glm_dev_ratio_is_one_minus_deviance_over_null(rng, family, sparse):
+    """glmnet's dev.ratio from each solution's linear predictor over all of X, against the
+    first alpha's (the null model: no feature selected)."""
+    n, p = 150, 40
+    X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.3)
+    w = rng.uniform(0.5, 2.0, n)
+    eta = X[:, :4] @ np.array([1.0, -1.0, 0.5, 0.8])
+    kw = {}
+    if family == "binomial":
+        y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+        kw["offset"] = rng.normal(0, 0.3, n)
+    elif family == "poisson":
+        y = rng.poisson(np.exp(0.5 * eta)).astype(float)
+        kw["offset"] = rng.normal(0, 0.3, n)
+    else:
+        y = np.digitize(eta + rng.normal(0, 0.5, n), [-0.5, 0.5])
+    fitted = path(sp.csc_matrix(X) if sparse else X, y, family=family, sample_weight=w,
+                  n_alphas=15, tol=1e-8, **kw)
+    off = kw.get("offset", 0.0)
+
+    def deviance(k):
+        coef, b0 = fitted.coefs[k], fitted.intercepts[k]
+        if family == "multinomial":
+            lin = b0 + X @ coef.T
+            top = lin.max(1)
+            lse = top + np.log(np.exp(lin - top[:, None]).sum(1))
+            return 2 * w @ (lse - lin[np.arange(n), y])
+        lin = off + b0 + X @ coef
+        if family == "binomial":
+            return 2 * w @ (np.logaddexp(0, lin) - y * lin)
+        mu = np.exp(lin)
+        return 2 * w @ (np.where(y > 0, y * np.log(np.where(y > 0, y, 1) / mu), 0) - (y - mu))
+
+    assert not fitted.coefs[0].any() and fitted.coefs[-1].any()
+    dev = np.array([deviance(k) for k in range(len(fitted.alphas))])
+    np.testing.assert_allclose(fitted.dev_ratio, 1 - dev / dev[0], atol=1e-8)
+
+
 def test_default_grid_follows_glmnet(rng):
     X, y = make_regression(rng, 50, 10)
     tall = path(X, y)
