@@ -184,9 +184,10 @@ def _column_centred_sq_sparse(store, X, w, j, m):
 
 
 @njit(cache=True, fastmath=FAST)
-def _gradient(store, X, sw_g, S, grad):
-    """grad = X' sw_g / S; returns the intercept's, sum(sw_g) / S."""
-    for j in range(grad.shape[0]):
+def _gradient(store, X, sw_g, S, grad, idx, n_idx):
+    """grad[j] = x_j' sw_g / S for j in idx[:n_idx]; returns the intercept's, sum(sw_g) / S."""
+    for t in range(n_idx):
+        j = idx[t]
         grad[j] = column_dot(store, X, j, sw_g) / S
     total = 0.0
     for i in range(sw_g.shape[0]):
@@ -201,6 +202,17 @@ def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight):
     `newton.kkt_violation`)."""
     worst = intercept_weight * abs(grad0)
     for j in range(coef.shape[0]):
+        worst = max(worst, kkt_residual(grad[j], coef[j], alpha * l1w[j], alpha * l2w[j],
+                                        lo[j], hi[j]))
+    return worst
+
+
+@njit(cache=True)
+def _kkt_on(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight, idx, n_idx):
+    """`kkt_violation` over the features idx[:n_idx] (and the intercept): a lower bound."""
+    worst = intercept_weight * abs(grad0)
+    for t in range(n_idx):
+        j = idx[t]
         worst = max(worst, kkt_residual(grad[j], coef[j], alpha * l1w[j], alpha * l2w[j],
                                         lo[j], hi[j]))
     return worst
@@ -408,7 +420,9 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
     derivatives(family, y, eta, hmin, g, h)
     for i in range(n):
         work[i] = sw[i] * g[i]
-    grad0 = _gradient(store, X, work, S, grad)
+    everything = np.arange(p)
+    grad0 = _gradient(store, X, work, S, grad, everything, p)
+    partial = False  # grad is exact on keep[:n_keep] only (see below)
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
         alpha_prev = max(alphas[k - 1], alpha) if k > 0 else alpha
@@ -529,9 +543,21 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
             derivatives(family, y, eta, hmin, g, h)
             for i in range(n):
                 work[i] = sw[i] * g[i]
-            grad0 = _gradient(store, X, work, S, grad)
+            # Between the steps of one alpha the gradient is taken on the step's candidates
+            # only: their violation bounds F's from below, so while it exceeds tol_kkt
+            # another step follows anyway, and the strong rule on the stale gradient keeps
+            # the same candidates. The full gradient (one pass over X, most of a step's
+            # cost on wide dense data) is taken once that bound passes, and at the end.
+            grad0 = _gradient(store, X, work, S, grad, keep, n_keep)
             last_kkt = kkt
-            kkt = kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight)
+            kkt = _kkt_on(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight, keep,
+                          n_keep)
+            partial = True
+            if kkt <= tol_kkt:
+                grad0 = _gradient(store, X, work, S, grad, everything, p)
+                kkt = kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi,
+                                    intercept_weight)
+                partial = False
             # a step that leaves F equal in floating point but lowers the violation is
             # progress (strongly curved problems near their optimum)
             stalled = new_value >= value and kkt >= 0.5 * last_kkt
@@ -541,6 +567,10 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                 if accuracy < 1e-6:
                     break
                 accuracy *= 1e-2
+        if partial:
+            grad0 = _gradient(store, X, work, S, grad, everything, p)
+            kkt = kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight)
+            partial = False
         for j in range(p):
             coefs_out[k, j] = coef[j]
         b0_out[k] = b0[0]

@@ -95,9 +95,9 @@ CASES = {
 @pytest.mark.parametrize("family", ["binomial", "poisson"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_compiled_path_equals_the_python_driver(family, case, storage, monkeypatch):
-    """Same coefficients as the Python driver. The dense and sparse storages take the same
-    steps; the Gram storage may keep an older step's curvature (a quasi-Newton step), so it stops at
-    another point within the tolerance."""
+    """Same coefficients as the Python driver. The dense and sparse storages take about the
+    same steps; the Gram storage may keep an older step's curvature (a quasi-Newton step),
+    so it stops at another point within the tolerance."""
     X, y, rng = _data(family, n=600 if storage == "gram" else 120)
     if storage == "sparse":
         X[np.abs(X) < 0.8] = 0.0
@@ -126,8 +126,12 @@ def test_compiled_path_equals_the_python_driver(family, case, storage, monkeypat
     atol = 1e-5 if storage == "gram" else 1e-7
     np.testing.assert_allclose(fast.coefs, slow.coefs, atol=atol)
     np.testing.assert_allclose(fast.intercepts, slow.intercepts, atol=atol)
-    if storage != "gram":  # the same steps, up to a KKT test decided by rounding
-        assert abs(int(fast.n_iter.sum()) - int(slow.n_iter.sum())) <= 2
+    if storage != "gram":
+        # The same steps, except that between two steps at one alpha the compiled loop
+        # takes the gradient on the step's candidates only: a violator outside them then
+        # joins one step later. Measured: up to 2 more steps at an alpha, 11% more in all.
+        assert (fast.n_iter <= slow.n_iter + 2).all()
+        assert slow.n_iter.sum() - 2 <= fast.n_iter.sum() <= 1.15 * slow.n_iter.sum()
     assert (fast.dual_gaps <= fast.tol).all()  # the KKT certificate at every alpha
     if kwargs.get("fit_intercept", True):  # else the constant column is the intercept
         assert np.all(fast.coefs[:, 3] == 0.0)
