@@ -200,11 +200,9 @@ def kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight):
     """The largest violation of 0 in grad_j + alpha l2_j b_j + alpha l1_j d|b_j|
     + N_box(b_j), and intercept_weight |grad0| (the Python driver's test too, through
     `newton.kkt_violation`)."""
-    worst = intercept_weight * abs(grad0)
-    for j in range(coef.shape[0]):
-        worst = max(worst, kkt_residual(grad[j], coef[j], alpha * l1w[j], alpha * l2w[j],
-                                        lo[j], hi[j]))
-    return worst
+    p = coef.shape[0]
+    return _kkt_on(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight, np.arange(p),
+                   p)
 
 
 @njit(cache=True)
@@ -427,7 +425,8 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
         alpha = alphas[k]
         alpha_prev = max(alphas[k - 1], alpha) if k > 0 else alpha
         value = loss_sum(family, y, sw, eta) / S + _penalty(coef, alpha, l1w, l2w)
-        kkt = kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight)
+        kkt = _kkt_on(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight, everything,
+                      p)
         steps = np.int64(0)
         epochs_out[k] = 0
         extra = np.int64(1 if polish else 0)
@@ -555,8 +554,8 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
             partial = True
             if kkt <= tol_kkt:
                 grad0 = _gradient(store, X, work, S, grad, everything, p)
-                kkt = kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi,
-                                    intercept_weight)
+                kkt = _kkt_on(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight,
+                              everything, p)
                 partial = False
             # a step that leaves F equal in floating point but lowers the violation is
             # progress (strongly curved problems near their optimum)
@@ -569,7 +568,8 @@ def irls_path(store, state, X, y, sw, offset, family, hmin, alphas, l1w, l2w, lo
                 accuracy *= 1e-2
         if partial:
             grad0 = _gradient(store, X, work, S, grad, everything, p)
-            kkt = kkt_violation(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight)
+            kkt = _kkt_on(grad, grad0, coef, alpha, l1w, l2w, lo, hi, intercept_weight,
+                          everything, p)
             partial = False
         for j in range(p):
             coefs_out[k, j] = coef[j]
