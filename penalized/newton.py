@@ -366,7 +366,6 @@ def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
     driver takes over (k = len(alphas) when the loop finished, after `steps` steps at k)."""
     problem = fit.problem
     n, p = fit.X.shape
-    state = np.empty(n + 1 if sp.issparse(fit.X) else n)  # sparse: plus the centring shift
     family = irls.BINOMIAL if fit.family.name == "binomial" else irls.POISSON
     hmin = MIN_HESSIAN
     if family == irls.POISSON:
@@ -377,15 +376,18 @@ def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
         X = np.asfortranarray(fit.X)  # X may be row-major: one copy then
         store = GramStore(np.zeros((p, p), order="F"), np.zeros(p), np.zeros(1))
         means, stale, ws_min, gap_freq = np.zeros(p), STALE_CURVATURE, p, 1
+        state = np.empty(p)  # the Gram storage's state is the gradient q - Q b, per feature
     elif sp.issparse(fit.X):
         X = np.zeros((0, 0), order="F")  # the store holds the CSC arrays
         store = SparseStore(fit.X.data, fit.X.indices, fit.X.indptr, np.zeros(p),
                             np.empty(n), np.empty(n))
         means = store.x_mean
+        state = np.empty(n + 1)  # the residual, plus the centring shift (see cd_sparse)
     else:
         X = fit.X
         store = DenseStore(X, np.zeros(p), np.empty(n), np.empty(n), np.empty(n))
         means = store.x_mean
+        state = np.empty(n)  # the residual
     empty = np.zeros(0, dtype=np.int64)
     free = free_projection(problem.design, store, np.empty(n), empty, empty)
     b0 = np.array([intercept])

@@ -137,6 +137,30 @@ def test_compiled_path_equals_the_python_driver(family, case, storage, monkeypat
         assert np.all(fast.coefs[:, 3] == 0.0)
 
 
+@pytest.mark.parametrize("family", ["binomial", "poisson"])
+def test_gram_storage_on_a_wide_x(family, monkeypatch):
+    """precompute=True with more features than samples: the Gram storage's state is a
+    p-vector (q - Q b), not the n-vector residual of the dense storage. It was allocated
+    with n entries, so the loop wrote past its end (the next call crashed the process)."""
+    X, y, _ = _data(family, n=50, p=150, seed=1)
+    lengths = []
+    original = irls.irls_path
+
+    def spy(*args):
+        lengths.append(args[1].shape[0])  # state
+        return original(*args)
+
+    monkeypatch.setattr(irls, "irls_path", spy)
+    gram = [penalized.path(X, y, family=family, n_alphas=20, tol=1e-8, precompute=True)
+            for _ in range(2)]
+    assert lengths == [X.shape[1]] * 2
+    dense = penalized.path(X, y, family=family, n_alphas=20, tol=1e-8, precompute=False)
+    for fit in gram:
+        np.testing.assert_allclose(fit.coefs, dense.coefs, atol=1e-5)
+        np.testing.assert_allclose(fit.intercepts, dense.intercepts, atol=1e-5)
+        assert (fit.dual_gaps <= fit.tol).all()
+
+
 def test_handoff_to_the_python_driver_gives_the_same_fit(monkeypatch):
     """A single fit polishes one step past its tolerance, asking the least-squares step for
     more than a gap certifies: the compiled loop hands that alpha over, and the Python
