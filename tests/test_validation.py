@@ -161,3 +161,36 @@ def test_values_whose_squares_overflow_are_refused():
     # large but safe scales still fit, finitely
     fitted = Lasso(alpha=1e-3).fit(huge_x * 1e-160, np.array([0.0, 1.0, 0.5]))
     assert np.isfinite(fitted.coef_).all()
+
+
+@pytest.mark.parametrize("labels", [
+    np.array([0, 1, 1, 0, 1]),
+    np.array([3, -1, 7, 3, 7], dtype=np.int8),
+    np.array([True, False, True, True, False]),
+    np.array([2.0, 0.0, 1.0, 2.0, 1.0]),
+    np.array(["b", "a", "c", "a", "b"]),
+    np.array(["spam", "ham", "ham", "spam", "ham"], dtype=object),
+])
+def test_class_codes_match_scikit_learn(labels):
+    from sklearn.preprocessing import LabelEncoder
+
+    from penalized._validation import class_codes
+    classes, codes = class_codes(labels)
+    encoder = LabelEncoder().fit(labels)
+    np.testing.assert_array_equal(classes, encoder.classes_)
+    assert classes.dtype == encoder.classes_.dtype
+    np.testing.assert_array_equal(codes, encoder.transform(labels))
+    np.testing.assert_array_equal(classes[codes], labels)
+
+
+@pytest.mark.parametrize("labels", [np.array([0.5, 1.0, 0.0, 1.0]),
+                                    np.array([0.0, 1.0, 1e-9, 1.0])])
+def test_class_codes_refuse_continuous_labels(labels):
+    from sklearn.utils.multiclass import check_classification_targets
+
+    from penalized._validation import class_codes
+    with pytest.raises(ValueError, match="Unknown label type: continuous") as ours:
+        class_codes(labels)
+    with pytest.raises(ValueError) as theirs:
+        check_classification_targets(labels)
+    assert str(ours.value) == str(theirs.value)

@@ -7,9 +7,7 @@ import numpy as np
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator
 from sklearn.linear_model._base import LinearClassifierMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from penalized._validation import (
@@ -18,6 +16,7 @@ from penalized._validation import (
     build_problem,
     check_not_dask,
     check_sample_weight,
+    class_codes,
     dask_backend,
     is_dask_collection,
     validate_params,
@@ -145,10 +144,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         C, l1_ratio = self._penalty()
         X, y = validate_data(self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
                              ensure_all_finite=True)
-        check_classification_targets(y)
-        encoder = LabelEncoder()
-        codes = encoder.fit_transform(y)
-        self.classes_ = encoder.classes_
+        self.classes_, codes = class_codes(y)
         n_classes = len(self.classes_)
         if n_classes < 2:
             raise ValueError(
@@ -313,8 +309,7 @@ class LogisticRegressionCV(LogisticRegression):
             raise ValueError("dual=True (liblinear's dual formulation) is not provided.")
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
                              ensure_all_finite=True)
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
+        self.classes_, codes = class_codes(y)
         if len(self.classes_) < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the data "
@@ -332,7 +327,7 @@ class LogisticRegressionCV(LogisticRegression):
         if self.class_weight is not None:
             cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
                                       sample_weight=sw)
-            sw = sw * cw[np.searchsorted(self.classes_, y)]
+            sw = sw * cw[codes]
         folds = list(check_cv(5 if self.cv is None else self.cv, y, classifier=True).split(X, y))
         scorer = check_scoring(self._model(1.0, 0.0),
                                scoring=None if self.scoring == "warn" else self.scoring)
