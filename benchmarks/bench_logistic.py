@@ -2,7 +2,8 @@
 penalized vs scikit-learn (liblinear, saga), skglm, celer, glum and R's glmnet.
 
 Run:  python benchmarks/bench_logistic.py [--quick] [--repeat 3] [--case N100_p1000 sparse ...]
-                                          [--rho 0 0.5] [--no-single] [--tools ...] [--timeout 120]
+                                          [--rho 0 0.5] [--no-single | --no-path] [--tools ...]
+                                          [--timeout 120]
 
 Designs: Friedman, Hastie & Tibshirani (2010, J. Stat. Softw. 33(1)), Table 2 (binary) --
 Gaussian X with equal pairwise correlation rho (sqrt(1-rho) Z + sqrt(rho) z_common), linear
@@ -369,8 +370,12 @@ def main():
     parser.add_argument("--case", nargs="*", choices=list(SHAPES), default=None)
     parser.add_argument("--rho", nargs="*", type=float, default=None)
     parser.add_argument("--tools", nargs="*", choices=TOOLS, default=TOOLS)
-    parser.add_argument("--no-single", action="store_true",
-                        help=f"skip the single fit at alpha_max/{SINGLE_RATIO}")
+    skip = parser.add_mutually_exclusive_group()
+    skip.add_argument("--no-single", action="store_true",
+                      help=f"skip the single fit at alpha_max/{SINGLE_RATIO}")
+    skip.add_argument("--no-path", action="store_true",
+                      help="skip the 100-alpha path (the single fits of every row take minutes, "
+                           "the paths hours: the tightest references time out)")
     parser.add_argument("--timeout", type=float, default=None,
                         help=f"seconds one run may take (default 120; {QUICK_TIMEOUT:.0f} "
                              "with --quick)")
@@ -419,8 +424,9 @@ def main():
               flush=True)
         glmnet = Glmnet(X, y, alphas, alpha_single) if "glmnet" in tools else None
         try:
-            rows, notes = bench("path", X, y, alphas, tools, args.repeat, timeout, glmnet)
-            report(f"path, {N_ALPHAS} alphas", rows, floor, notes)
+            if not args.no_path:
+                rows, notes = bench("path", X, y, alphas, tools, args.repeat, timeout, glmnet)
+                report(f"path, {N_ALPHAS} alphas", rows, floor, notes)
             if not args.no_single:
                 rows, notes = bench("single", X, y, np.array([alpha_single]), tools,
                                     args.repeat, timeout, glmnet)
