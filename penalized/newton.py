@@ -315,9 +315,10 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
                 and steps < max_iter:
             extra -= kkt <= tol_kkt
             # inexact Newton: the step need only be accurate to a fraction of the current
-            # violation (a forcing term, as in truncated Newton); the extra step: precise
+            # violation (a forcing term, as in truncated Newton); the extra step: to the
+            # polishing goal itself (irls.POLISH_GOAL)
             target = accuracy * (max(tol_kkt, FORCING * kkt) if kkt > tol_kkt
-                                 else FORCING * irls.POLISH_GOAL * tol_kkt)
+                                 else irls.POLISH_GOAL * tol_kkt)
             keep = None if fit.direct else fit.candidates(
                 grad, coef, alpha, alpha if steps else alpha_prev)
             new_coef, new_int, _ = fit.wls_step(
