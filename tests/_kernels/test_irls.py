@@ -15,6 +15,26 @@ def _python_only(monkeypatch):
     monkeypatch.setattr(newton, "_compiled_applies", lambda fit, alphas: False)
 
 
+def _both_drivers(monkeypatch, X, y, **params):
+    """LogisticRegression(**params) fitted by the compiled loop, then by the Python driver."""
+    fits = {}
+    for driver in ("compiled", "python"):
+        if driver == "python":
+            _python_only(monkeypatch)
+        fits[driver] = penalized.LogisticRegression(**params).fit(X, y)
+    return fits
+
+
+def _text_like(n, p, n_true, seed=0):
+    """Binary features at 1% density, n_true coefficients of +-2, Bernoulli labels."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=0.01, format="csc", random_state=seed, data_rvs=np.ones)
+    beta = np.zeros(p)
+    beta[:n_true] = rng.choice([-1, 1], n_true) * 2
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ beta)))).astype(float)
+    return X, y
+
+
 @pytest.mark.parametrize("family, code", [(Binomial(), irls.BINOMIAL), (Poisson(), irls.POISSON)])
 def test_derivatives_and_loss_match_the_families(family, code):
     rng = np.random.default_rng(0)
@@ -198,13 +218,8 @@ def test_a_wide_single_fit_with_cut_candidates_reaches_the_python_drivers_optimu
     g = np.abs(X.T @ (y - y.mean())) / n
     alpha = g.max() / 20
     assert (g >= alpha).sum() > 4 * irls.CANDIDATES_MIN  # the cut applies
-    C = 1.0 / (alpha * n)
-    fits = {}
-    for driver in ("compiled", "python"):
-        if driver == "python":
-            _python_only(monkeypatch)
-        fits[driver] = penalized.LogisticRegression(C=C, l1_ratio=1.0, tol=1e-10,
-                                                    max_iter=1000).fit(X, y)
+    fits = _both_drivers(monkeypatch, X, y, C=1.0 / (alpha * n), l1_ratio=1.0, tol=1e-10,
+                         max_iter=1000)
     np.testing.assert_allclose(fits["compiled"].coef_, fits["python"].coef_, atol=1e-7)
     np.testing.assert_allclose(fits["compiled"].intercept_, fits["python"].intercept_,
                                atol=1e-7)
@@ -219,19 +234,10 @@ def test_after_a_costly_step_the_gradient_is_taken_whole(monkeypatch):
     the loop takes the whole gradient after each, and a feature that became a violator
     joins the next step. With the gradient on the candidates only, it was found once they
     passed: 13 steps against the Python driver's 7; now 9."""
-    rng = np.random.default_rng(0)
-    n, p = 2000, 6000
-    X = sp.random(n, p, density=0.01, format="csc", random_state=0, data_rvs=np.ones)
-    beta = np.zeros(p)
-    beta[:60] = rng.choice([-1, 1], 60) * 2
-    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ beta)))).astype(float)
+    n = 2000
+    X, y = _text_like(n, 6000, 60)
     alpha = np.abs(X.T @ (y - y.mean())).max() / n / 20
-    fits = {}
-    for driver in ("compiled", "python"):
-        if driver == "python":
-            _python_only(monkeypatch)
-        fits[driver] = penalized.LogisticRegression(C=1 / (alpha * n), l1_ratio=1.0,
-                                                    tol=1e-4).fit(X, y)
+    fits = _both_drivers(monkeypatch, X, y, C=1 / (alpha * n), l1_ratio=1.0, tol=1e-4)
     assert fits["compiled"].n_iter_[0] <= fits["python"].n_iter_[0] + 2
 
 
@@ -249,12 +255,7 @@ def test_handoff_to_the_python_driver_gives_the_same_fit(monkeypatch):
         return out
 
     monkeypatch.setattr(irls, "irls_path", spy)
-    fits = {}
-    for driver in ("compiled", "python"):
-        if driver == "python":
-            _python_only(monkeypatch)
-        fits[driver] = penalized.LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-12,
-                                                    max_iter=1000).fit(X, y)
+    fits = _both_drivers(monkeypatch, X, y, C=0.5, l1_ratio=1.0, tol=1e-12, max_iter=1000)
     assert statuses == [irls.STATUS_HANDOFF]
     np.testing.assert_allclose(fits["compiled"].coef_, fits["python"].coef_, atol=1e-9)
     np.testing.assert_allclose(fits["compiled"].intercept_, fits["python"].intercept_,
@@ -266,12 +267,7 @@ def test_newton_steps_stop_on_their_models_kkt_residual(monkeypatch):
     target (`cd_path._solve_one`'s kkt_abs), not only at the gap that bounds it: on this
     text-like path the gap alone took 3744 epochs (89 steps) at tol 1e-4, the KKT stop
     1158 (95 steps). The path's certificate, F's own KKT test, is unchanged."""
-    rng = np.random.default_rng(0)
-    n, p = 1000, 3000
-    X = sp.random(n, p, density=0.01, format="csc", random_state=0, data_rvs=np.ones)
-    beta = np.zeros(p)
-    beta[:30] = rng.choice([-1, 1], 30) * 2
-    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ beta)))).astype(float)
+    X, y = _text_like(1000, 3000, 30)
     epochs = []
     original = irls.irls_path
 
