@@ -401,7 +401,10 @@ def _compiled_path(fit: _Fit, alphas, tol_kkt, int_weight, max_iter, max_epochs,
         X = np.asfortranarray(fit.X)  # X may be row-major: one copy then
         store = GramStore(np.zeros((p, p), order="F"), np.zeros(p), np.zeros(1))
         means, stale, ws_min, gap_freq = np.zeros(p), STALE_CURVATURE, p, 1
-        state = np.empty(p)  # the Gram storage's state is the gradient q - Q b, per feature
+        # the Gram storage's state is the gradient q - Q b, one entry per feature; entries off
+        # the step's block are never set, and must not be garbage: the residual statistics
+        # sum coef_j * state_j over all features (0 * NaN from np.empty changed the path)
+        state = np.zeros(p)
     elif sp.issparse(fit.X):
         X = np.zeros((0, 0), order="F")  # the store holds the CSC arrays
         store = SparseStore(fit.X.data, fit.X.indices, fit.X.indptr, np.zeros(p),
