@@ -351,21 +351,6 @@ def solve_glm(problem: Problem, family, alphas: np.ndarray, l1_ratio: float, *,
     return results
 
 
-def gram_steps(X) -> bool:
-    """Whether a single fit's Newton steps should use the Gram storage: dense X with more
-    than twice as many samples as features (precompute="auto"'s rule).
-
-    A step then costs one BLAS product for its candidates' weighted Gram block (n k^2, often
-    kept across steps) and epochs of k multiply-adds per coordinate, instead of epochs of n
-    per coordinate. Measured on the binary FHT designs (single L1 fits at alpha_max / 20,
-    solve times): 1000 x 100 at correlation 0.2 and 0.5 went 5.3 -> 2.5 and 5.7 -> 2.7 ms,
-    5000 x 100 at 0 and 0.5 10.7 -> 6.1 and 11.9 -> 8.9 ms; where the solution keeps few of
-    many candidates (correlation 0.9 and 0.95) the block costs more than it saves: 1.3 ->
-    1.6 ms at 1000 x 100, 5.4 -> 6.9 ms at 5000 x 100.
-    """
-    return not sp.issparse(X) and X.shape[0] > 2 * X.shape[1]
-
-
 def _compiled_applies(fit: _Fit, alphas: np.ndarray) -> bool:
     """Whether `irls.irls_path` can run these steps: binomial or Poisson on dense X read
     as it is (no centred copy; with or without a Gram matrix) or sparse X (no Gram), every

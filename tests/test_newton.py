@@ -45,7 +45,7 @@ def test_far_from_the_optimum_a_step_is_solved_loosely_not_to_a_fixed_tol(rng):
 
 def test_single_logistic_fits_take_gram_steps_on_tall_dense_x(rng, monkeypatch):
     """LogisticRegression solves its steps on the weighted Gram block when the dense X has
-    more than twice as many samples as features (`newton.gram_steps`), without forming the
+    more than twice as many samples as features (`_validation.gram_pays`), without forming the
     design's unweighted Gram; wide and sparse X keep their own storage. Either storage
     reaches the same optimum (checked against a tight dense solve and by F's KKT test)."""
     import scipy.sparse as sp

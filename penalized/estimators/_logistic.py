@@ -18,12 +18,13 @@ from penalized._validation import (
     check_sample_weight,
     class_codes,
     dask_backend,
+    gram_pays,
     is_dask_collection,
     validate_params,
 )
 from penalized.estimators._base import GLMNET_CONSTRAINTS, atomic_fit
 from penalized.families import Binomial
-from penalized.newton import gram_steps, solve_glm, solve_multinomial
+from penalized.newton import solve_glm, solve_multinomial
 
 _PENALTY_L1_RATIO = {"l2": 0.0, "l1": 1.0}
 
@@ -178,7 +179,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             b0 = None if previous is None else float(self.intercept_[0])
             result = solve_glm(problem, Binomial(), np.array([alpha]), l1_ratio, tol=self.tol,
                                max_iter=max_iter, coef_init=init, intercept_init=b0,
-                               polish=True, gram=gram_steps(X))[0]
+                               polish=True, gram=gram_pays(X))[0]
             coef, intercept, steps = result.coef[None, :], np.array([result.intercept]), \
                 result.n_iter
         else:
