@@ -429,14 +429,21 @@ def _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2, lo, hi, free, 
 
 @njit(cache=True)
 def _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, screened):
+    """Screen the candidates the gap-safe test proves zero (setting any that is not);
+    returns (how many it screened, whether state changed)."""
     radius = np.sqrt(2.0 * max(gap, 0.0))
+    n_screened = np.int64(0)
+    moved = False
     for t in range(n_cand):
         j = cand[t]
         if certainly_zero(c * v[j], radius * col_norm[j], l1[j], lo[j], hi[j]):
             screened[j] = 1
+            n_screened += 1
             if coef[j] != 0.0:
                 _ops.update(store, state, j, -coef[j])
                 coef[j] = 0.0
+                moved = True
+    return n_screened, moved
 
 
 @njit(cache=True)
@@ -494,10 +501,19 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
                 _ops.epoch(store, state, coef, ws, m, col_sq, l1, l2, lo, hi)
                 return gap, n_iter + 1, False
             return gap, n_iter, True
+        n_left = n_cand
+        moved = False
         if screening:
-            _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo, hi, col_norm, screened)
+            n_screened, moved = _screen(store, state, coef, v, c, gap, cand, n_cand, l1, lo,
+                                        hi, col_norm, screened)
+            n_left -= n_screened
         m = _select_ws(coef, v, c, cand, n_cand, l1, l2, lo, hi, col_norm, ws_min, ws,
                        screened, score)
+        # When the working set is every candidate left, the gradient of its last gap check
+        # is the next outer test's: skipping that pass (half an epoch) took the 20000 x
+        # 50000 text benchmark's single logistic fit from 0.224 to 0.212 s (alternating
+        # runs, medians of 5 fits), the same coefficients.
+        whole = m == n_left and not moved
         inner_tol = max(INNER_FLOOR * tol_abs, inner_ratio * gap)
         n_inner = np.int64(0)
         last_sig = _signature(coef, ws, m)[0]
@@ -538,6 +554,7 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
                 for t in range(m):
                     hist[slot, ws[t]] = coef[ws[t]]
             polish = False
+            checked = False  # v is the gradient on ws at the current point
             if n_inner % ANDERSON_GAP == 0 and slot == ANDERSON_K:
                 gap_ws, polish = _extrapolated_gap(store, state, coef, v, ws, m, hist, l1, l2,
                                                    lo, hi, free, weights)
@@ -545,14 +562,17 @@ def _solve_one(store, state, coef, v, l1, l2, lo, hi, col_sq, col_norm, free, to
                     on_face = False  # the extrapolated point is a mix, not the face's minimizer
             elif n_inner % gap_freq == 0:
                 _ops.full_grad(store, state, ws, m, v)
+                checked = True
                 primal, dual, _ = _primal_dual(store, state, coef, v, ws, m, l1, l2, lo, hi, free)
                 gap_ws = primal - dual
                 if on_face and gap_ws <= floor_abs:
+                    v_fresh = whole
                     break  # nothing left to gain on this working set (see the outer test)
             else:
                 continue
             if gap_ws <= inner_tol or (kkt_abs > 0.0 and
                                        _kkt(coef, v, ws, m, l1, l2, lo, hi) <= kkt_abs):
+                v_fresh = whole and checked
                 break
 
 
